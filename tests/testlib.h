@@ -1,0 +1,52 @@
+/*
+ * tests/testlib.h — the little every test program shares.
+ *
+ * A test program checks many cases, prints one line per failed case
+ * ("FAIL name: why"), a line per group saying what it checked, and closes
+ * with "N passed, N failed"; scripts/check.sh adds those lines up.
+ */
+#ifndef GRAFT_TESTLIB_H
+#define GRAFT_TESTLIB_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static unsigned t_passed, t_failed;
+
+__attribute__((format(printf, 2, 3), unused)) static int
+t_check(int ok, const char *fmt, ...)
+{
+	if (ok) {
+		t_passed++;
+		return 1;
+	}
+	t_failed++;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("FAIL ", stdout);
+	vprintf(fmt, ap);
+	fputc('\n', stdout);
+	va_end(ap);
+	fflush(stdout);
+	return 0;
+}
+
+/* T_CHECK(cond, "name: detail %d", x) */
+#define T_CHECK(cond, ...) t_check(!!(cond), __VA_ARGS__)
+
+/* Print the closing line; use as `return t_done();` from main. */
+__attribute__((unused)) static int t_done(void)
+{
+	printf("%u passed, %u failed\n", t_passed, t_failed);
+	return t_failed ? 1 : 0;
+}
+
+/* Where the shared conformance data lives (GRAFT_CONFORMANCE overrides). */
+__attribute__((unused)) static const char *t_conformance_dir(void)
+{
+	const char *d = getenv("GRAFT_CONFORMANCE");
+	return d && *d ? d : "../shared/conformance";
+}
+
+#endif
