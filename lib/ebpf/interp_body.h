@@ -54,10 +54,14 @@
 		f_store = true;                                              \
 		goto fault;                                                  \
 	}
+/* Ending early inside a run (tail call, ld_abs miss): give back the part
+ * of the run after ip, so `executed` stays exact on success. */
+#define REFUND remaining += ip[1].run
 #define STACK_DOWN stk_lo -= EBPF_STACK_SIZE, stk_lim += EBPF_STACK_SIZE
 #define STACK_UP stk_lo += EBPF_STACK_SIZE, stk_lim -= EBPF_STACK_SIZE
 #else
 #define CHARGE (void)0
+#define REFUND (void)0
 #define CHECK_RD(a, sz) (void)0
 #define CHECK_WR(a, sz) (void)0
 #define CHECK_RW(a, sz) (void)0
@@ -168,6 +172,7 @@
 		uint64_t o = (BASE) + IMM;                                    \
 		if (!x->pkt || o > x->pkt_len || x->pkt_len - o < (SZ)) {     \
 			R[0] = 0;                                             \
+			REFUND;                                               \
 			goto done;                                            \
 		}                                                             \
 		R[0] = load_be(x->pkt + o, (SZ));                             \
@@ -365,6 +370,7 @@ helper_stop:
 	}
 	/* A tail call: this program ends here; ebpf_prog_run goes on. */
 	x->r0 = R[0];
+	REFUND;
 	goto out;
 #if INTERP_CHECKED
 budget_out:
@@ -394,6 +400,7 @@ out:
 #undef MEMADDR
 #undef PC
 #undef CHARGE
+#undef REFUND
 #undef CHECK
 #undef CHECK_RD
 #undef CHECK_WR

@@ -19,6 +19,9 @@
  * Budget runs: run_len[pc] is the number of instructions of the run that
  * starts at pc (see the budget contract in graft/ebpf.h). lddw counts as
  * one instruction; run_len of the second lddw slot is 0 and never used.
+ * A program that ends inside a run without an error (a tail call, or an
+ * ld_abs/ld_ind out of the packet) gives back run_len[pc + 1], the part of
+ * the run it did not execute, so `executed` is exact on success.
  */
 #ifndef GRAFT_EBPF_PROG_H
 #define GRAFT_EBPF_PROG_H
