@@ -66,19 +66,19 @@ static char *df_slurp(const char *path, size_t *len)
 	return b;
 }
 
-static void df_free(struct datafile *d)
+__attribute__((unused)) static void df_free(struct datafile *d)
 {
 	free(d->buf);
 	free(d->mem);
 	memset(d, 0, sizeof *d);
 }
 
-static int df_hex(int ch)
+__attribute__((unused)) static int df_hex(int ch)
 {
 	return isdigit(ch) ? ch - '0' : isxdigit(ch) ? (tolower(ch) - 'a' + 10) : -1;
 }
 
-static struct ebpf_insn df_from_word(uint64_t w)
+__attribute__((unused)) static struct ebpf_insn df_from_word(uint64_t w)
 {
 	return (struct ebpf_insn){
 		.code = (uint8_t)w, .dst = (uint8_t)((w >> 8) & 0xf),
@@ -88,7 +88,7 @@ static struct ebpf_insn df_from_word(uint64_t w)
 }
 
 /* One line of a section; returns false (and sets d->why) on bad data. */
-static bool df_line(struct datafile *d, const char *sect, char *s,
+__attribute__((unused)) static bool df_line(struct datafile *d, const char *sect, char *s,
 		    unsigned ln, uint8_t *bytes, size_t *nbytes)
 {
 	if (!strcmp(sect, "mem") || !strcmp(sect, "raw")) {
@@ -138,7 +138,7 @@ bad:
 }
 
 /* `-- raw` given as bytes: eight to a slot, least significant first. */
-static bool df_flush_raw(struct datafile *d, const uint8_t *bytes,
+__attribute__((unused)) static bool df_flush_raw(struct datafile *d, const uint8_t *bytes,
 			 size_t *nbytes)
 {
 	if (*nbytes % 8) {
@@ -157,7 +157,7 @@ static bool df_flush_raw(struct datafile *d, const uint8_t *bytes,
 }
 
 /* Read a .data file; false with d->why set when it cannot be used. */
-static bool df_read(const char *path, struct datafile *d)
+__attribute__((unused)) static bool df_read(const char *path, struct datafile *d)
 {
 	memset(d, 0, sizeof *d);
 	size_t len;

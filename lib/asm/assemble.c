@@ -480,7 +480,7 @@ static enum graft_status parse_line(struct asm_state *st, struct cursor *c)
 	if (!lex_at_end(c)) {
 		for (;;) {
 			if (s.nop == MAX_OPERANDS)
-				return lex_err(c, cur_col(c), err,
+				return lex_err(c, (lex_skip_ws(c), cur_col(c)), err,
 					       "too many operands for '%s'", s.mnem);
 			enum graft_status r = lex_operand(c, &s.op[s.nop], err);
 			if (r)
