@@ -29,3 +29,10 @@ $(EBPF_BENCH): $(BENCH_OBJS) $(BENCH_NATIVE_OBJS) $(LIB)
 		-Wl,--whole-archive $(LIB) -Wl,--no-whole-archive -lbpf $(LDLIBS)
 
 BENCH_DEPS += $(EBPF_BENCH) $(BENCH_BPF_OBJS)
+
+# Map benchmarks: eBPF only (helpers have no native anchor).
+$(BUILD)/bench/progs/maps.bpf.o: bench/mapprogs/maps.c bench/progs/prog.h
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -target bpf -Wall -Werror -c $< -o $@
+
+BENCH_DEPS += $(BUILD)/bench/progs/maps.bpf.o
