@@ -18,7 +18,8 @@
 
 /* ---- clock ------------------------------------------------------------- */
 
-uint64_t bench_now_ns(void);
+uint64_t bench_now_ns(void); /* monotonic wall clock */
+uint64_t bench_cpu_ns(void); /* this thread's CPU time */
 double bench_median(double *v, size_t n); /* sorts v */
 
 /* ---- objects (bench_obj.c) ---------------------------------------------- */

@@ -10,12 +10,18 @@
  * many times, and the table shows medians of the samples (BENCH_RUNS, at
  * least 5; BENCH_MS milliseconds per sample). Every engine must return the
  * native result; a mismatch or a failed run makes the exit status 1.
+ *
+ * Clocks: the kernel times BPF_PROG_TEST_RUN itself and stops its clock
+ * while it is rescheduled, so graft and native samples are timed with this
+ * thread's CPU time, not the wall clock; otherwise load on the (shared)
+ * machine would count against every engine but the kernel.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "progs/prog.h"
@@ -69,8 +75,9 @@ struct engine {
 	struct bench_kprog *kp;
 	uint64_t iters;
 	double sample[MAX_RUNS];
-	double median;
-	uint32_t r0;
+	double median, spread; /* spread: (max - min) / median */
+	uint32_t r0;           /* what XDP returns: the low 32 bits */
+	uint64_t r0_64;        /* graft's whole r0 */
 };
 
 struct bench {
@@ -87,6 +94,13 @@ uint64_t bench_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -114,12 +128,12 @@ static bool measure(struct bench *b, enum eng k, uint64_t iters, double *ns)
 	switch (k) {
 	case E_NATIVE: {
 		uint32_t acc = 0, r = 0;
-		t0 = bench_now_ns();
+		t0 = bench_cpu_ns();
 		for (uint64_t i = 0; i < iters; i++) {
 			r = (uint32_t)b->spec->native(&b->ctx);
 			acc ^= r;
 		}
-		t1 = bench_now_ns();
+		t1 = bench_cpu_ns();
 		sink = acc;
 		e->r0 = r;
 		break;
@@ -133,7 +147,8 @@ static bool measure(struct bench *b, enum eng k, uint64_t iters, double *ns)
 		if (!bench_graft_time(e->gp, e->x, iters, ns, e->why,
 				      sizeof e->why))
 			return false;
-		e->r0 = (uint32_t)e->x->r0;
+		e->r0_64 = e->x->r0;
+		e->r0 = (uint32_t)e->r0_64;
 		return true;
 	}
 	*ns = (double)(t1 - t0) / (double)iters;
@@ -219,7 +234,7 @@ static void print_row(const struct bench *b, enum eng k)
 		printf(" %9.2f", e->median / ker->median);
 	else
 		printf(" %9s", "-");
-	printf("  0x%08x\n", e->r0);
+	printf(" %5.0f%%  0x%08x\n", 100 * e->spread, e->r0);
 }
 
 /* Measure one program in every engine; prints its rows. */
@@ -272,8 +287,11 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 	}
 	for (enum eng k = 0; k < E_N; k++) {
 		struct engine *e = &b->e[k];
-		if (e->on)
+		if (e->on) {
 			e->median = bench_median(e->sample, runs);
+			e->spread = (e->sample[runs - 1] - e->sample[0]) /
+				    (e->median > 0 ? e->median : 1);
+		}
 	}
 
 	if (b->executed)
@@ -291,6 +309,15 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 			printf("MISMATCH %s: %s returned 0x%08x, native 0x%08x\n",
 			       b->spec->name, eng_label[k], e->r0,
 			       b->e[E_NATIVE].r0);
+			b->failed = true;
+		}
+		/* graft's engines must agree on all 64 bits */
+		if (k > E_INTERP && k <= E_JIT_U && e->on && b->e[E_INTERP].on &&
+		    e->r0_64 != b->e[E_INTERP].r0_64) {
+			printf("MISMATCH %s: %s r0 0x%016llx, interpreter "
+			       "0x%016llx\n", b->spec->name, eng_label[k],
+			       (unsigned long long)e->r0_64,
+			       (unsigned long long)b->e[E_INTERP].r0_64);
 			b->failed = true;
 		}
 	}
@@ -344,6 +371,32 @@ static void summary(struct bench *bs, bool jit_missing)
 	}
 }
 
+/* The CPU and the load, so a reader can judge the noise. */
+static void print_machine(void)
+{
+	char line[256], model[128] = "unknown CPU";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof line, f)) {
+		char *c = strchr(line, ':');
+		if (strncmp(line, "model name", 10) == 0 && c) {
+			snprintf(model, sizeof model, "%s", c + 2);
+			model[strcspn(model, "\n")] = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	double load[3] = { 0 };
+	f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+			load[0] = -1;
+		fclose(f);
+	}
+	printf("machine: %s, %ld CPUs online, load average %.2f\n", model,
+	       sysconf(_SC_NPROCESSORS_ONLN), load[0]);
+}
+
 static unsigned env_uint(const char *name, unsigned dflt, unsigned lo,
 			 unsigned hi)
 {
@@ -358,7 +411,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ebpf_bench OBJDIR\n");
 		return 2;
 	}
-	unsigned runs = env_uint("BENCH_RUNS", 7, 5, MAX_RUNS);
+	unsigned runs = env_uint("BENCH_RUNS", 11, 5, MAX_RUNS);
 	double target_ms = env_uint("BENCH_MS", 20, 1, 10000);
 	uint8_t *pkt = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
@@ -369,15 +422,18 @@ int main(int argc, char **argv)
 	static struct bench bs[NPROGS];
 	bool jit_missing = false, failed = false;
 
-	printf("medians of %u samples, each ~%.0f ms of back-to-back runs; "
-	       "ns/insn uses graft's executed count\n", runs, target_ms);
+	printf("medians of %u samples, each ~%.0f ms of back-to-back runs "
+	       "(thread CPU time; the kernel's own test_run clock);\n"
+	       "ns/insn divides by graft's executed count; spread is "
+	       "(max - min) / median of the samples\n", runs, target_ms);
 	if (!bench_graft_present())
 		printf("graft: skipped: interpreter not built yet "
 		       "(lib/ebpf has no ebpf_prog_load)\n");
 	if (*bench_kernel_jit_note())
 		printf("%s\n", bench_kernel_jit_note());
-	printf("  %-20s %12s %9s %9s %9s  %s\n", "engine", "ns/run",
-	       "ns/insn", "x native", "x kernel", "r0");
+	print_machine();
+	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
+	       "ns/insn", "x native", "x kernel", "spread", "r0");
 	for (size_t i = 0; i < NPROGS; i++) {
 		bs[i].spec = &progs[i];
 		bs[i].pkt = pkt;
