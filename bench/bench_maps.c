@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "progs/prog.h"
@@ -77,6 +78,10 @@ bool bench_maps(const char *objdir, unsigned runs, double target_ms)
 	snprintf(path, sizeof path, "%s/maps.bpf.o", objdir);
 	printf("maps, median ns per operation (n=%u per run)\n",
 	       map_benches[0].n);
+	if (access(path, R_OK) != 0) {
+		printf("FAIL maps: no object %s (run `make bench`)\n", path);
+		return false;
+	}
 	for (size_t i = 0; i < sizeof map_benches / sizeof map_benches[0]; i++) {
 		const struct map_bench *mb = &map_benches[i];
 		printf("  %-28s graft         skipped: needs graft's ELF loader "

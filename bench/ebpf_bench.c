@@ -245,6 +245,12 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 	size_t n = 0;
 	snprintf(path, sizeof path, "%s/%s.bpf.o", objdir, b->spec->name);
 	fill_packet(b);
+	if (access(path, R_OK) != 0) {
+		printf("FAIL %s: no object %s (run `make bench`)\n",
+		       b->spec->name, path);
+		b->failed = true;
+		return;
+	}
 
 	struct ebpf_insn *insns = bench_obj_section(path, "xdp", &n, why,
 						    sizeof why);
