@@ -371,16 +371,21 @@ static void summary(struct bench *bs, bool jit_missing)
 		const struct bench *b = &bs[i];
 		if (!b->e[E_JIT].on)
 			continue;
-		/* checked is the default mode, so the targets apply to it */
+		/* the kernel runs verified code: unchecked is the like-for-like
+		 * mode, checked the default; both are held to the targets */
 		double rk = ratio(b, E_JIT, E_KERNEL);
 		double rn = ratio(b, E_JIT, E_NATIVE);
 		printf("  JIT %-8s checked:   x kernel %6.3f (target < 1.0: "
 		       "%s)  x native %6.3f (target <= 1.5: %s)\n",
 		       b->spec->name, rk, rk > 0 && rk < 1.0 ? "met" : "MISSED",
 		       rn, rn > 0 && rn <= 1.5 ? "met" : "MISSED");
-		printf("      %-8s unchecked: x kernel %6.3f  x native %6.3f  "
-		       "checked/unchecked %6.3f\n", "",
-		       ratio(b, E_JIT_U, E_KERNEL), ratio(b, E_JIT_U, E_NATIVE),
+		double uk = ratio(b, E_JIT_U, E_KERNEL);
+		double un = ratio(b, E_JIT_U, E_NATIVE);
+		printf("      %-8s unchecked: x kernel %6.3f (target < 1.0: "
+		       "%s)  x native %6.3f (target <= 1.5: %s)  "
+		       "checked/unchecked %6.3f\n", "", uk,
+		       uk > 0 && uk < 1.0 ? "met" : "MISSED", un,
+		       un > 0 && un <= 1.5 ? "met" : "MISSED",
 		       ratio(b, E_JIT, E_JIT_U));
 	}
 }
