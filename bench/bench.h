@@ -67,6 +67,11 @@ int bench_kernel_run(struct bench_kprog *k, const void *pkt, uint32_t len,
 		     uint32_t repeat, double *ns, uint32_t *r0, char *why,
 		     size_t whylen);
 void bench_kernel_close(struct bench_kprog *k);
+/*
+ * Can this process load and test-run programs at all? Tries the object at
+ * `probe`; false with one line of reason (e.g. no privilege) when not.
+ */
+bool bench_kernel_usable(const char *probe, char *why, size_t whylen);
 /* "" when the kernel JIT is on, else a note for the table's header. */
 const char *bench_kernel_jit_note(void);
 
@@ -80,6 +85,7 @@ bool bench_jit_compile_time(unsigned runs);
 /* ---- the map benchmark (bench_maps.c) ------------------------------------ */
 
 /* Print the map rows (or why they are skipped); false on a mismatch. */
-bool bench_maps(const char *objdir, unsigned runs, double target_ms);
+bool bench_maps(const char *objdir, unsigned runs, double target_ms,
+		bool kernel_ok);
 
 #endif

@@ -96,6 +96,27 @@ void bench_kernel_close(struct bench_kprog *k)
 	free(k);
 }
 
+bool bench_kernel_usable(const char *probe, char *why, size_t whylen)
+{
+	libbpf_set_print(quiet_log);
+	struct bpf_object *obj = bpf_object__open_file(probe, NULL);
+	long oerr = libbpf_get_error(obj);
+	if (oerr) {
+		snprintf(why, whylen, "libbpf cannot open %s: %s", probe,
+			 strerror((int)-oerr));
+		return false;
+	}
+	int err = bpf_object__load(obj);
+	bpf_object__close(obj);
+	if (err == -EPERM || err == -EACCES)
+		snprintf(why, whylen, "bpf() not permitted (%s): loading "
+			 "programs needs root or CAP_BPF with CAP_NET_ADMIN",
+			 strerror(-err));
+	else if (err)
+		snprintf(why, whylen, "bpf() unusable: %s", strerror(-err));
+	return err == 0;
+}
+
 const char *bench_kernel_jit_note(void)
 {
 	FILE *f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");

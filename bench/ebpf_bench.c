@@ -239,7 +239,7 @@ static void print_row(const struct bench *b, enum eng k)
 
 /* Measure one program in every engine; prints its rows. */
 static void run_prog(struct bench *b, const char *objdir, unsigned runs,
-		     double target_ms, bool *jit_missing)
+		     double target_ms, bool kernel_ok, bool *jit_missing)
 {
 	char path[1024], why[256] = "";
 	size_t n = 0;
@@ -260,10 +260,12 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 	free(insns);
 
 	b->e[E_NATIVE].on = true;
-	b->e[E_KERNEL].kp = bench_kernel_load(path, b->spec->name,
-					      b->e[E_KERNEL].why,
-					      sizeof b->e[E_KERNEL].why);
-	b->e[E_KERNEL].on = b->e[E_KERNEL].kp != NULL;
+	if (kernel_ok) {
+		b->e[E_KERNEL].kp = bench_kernel_load(path, b->spec->name,
+						      b->e[E_KERNEL].why,
+						      sizeof b->e[E_KERNEL].why);
+		b->e[E_KERNEL].on = b->e[E_KERNEL].kp != NULL;
+	}
 
 	/* graft's instruction count, from one fresh checked run */
 	if (b->e[E_INTERP].on) {
@@ -308,7 +310,8 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 		printf("%s (n=%u): eBPF instructions per run unknown (needs "
 		       "graft's interpreter)\n", b->spec->name, b->spec->n);
 	for (enum eng k = 0; k < E_N; k++)
-		print_row(b, k);
+		if (k != E_KERNEL || kernel_ok)
+			print_row(b, k);
 	for (enum eng k = 0; k < E_N; k++) {
 		const struct engine *e = &b->e[k];
 		if (k != E_NATIVE && e->on && e->r0 != b->e[E_NATIVE].r0) {
@@ -448,7 +451,12 @@ int main(int argc, char **argv)
 	if (!bench_graft_present())
 		printf("graft: skipped: interpreter not built yet "
 		       "(lib/ebpf has no ebpf_prog_load)\n");
-	if (*bench_kernel_jit_note())
+	char kwhy[256] = "", probe[1024];
+	snprintf(probe, sizeof probe, "%s/empty.bpf.o", argv[1]);
+	bool kernel_ok = bench_kernel_usable(probe, kwhy, sizeof kwhy);
+	if (!kernel_ok)
+		printf("kernel JIT: skipped: %s\n", kwhy);
+	else if (*bench_kernel_jit_note())
 		printf("%s\n", bench_kernel_jit_note());
 	print_machine();
 	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
@@ -456,14 +464,15 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NPROGS; i++) {
 		bs[i].spec = &progs[i];
 		bs[i].pkt = pkt;
-		run_prog(&bs[i], argv[1], runs, target_ms, &jit_missing);
+		run_prog(&bs[i], argv[1], runs, target_ms, kernel_ok,
+			 &jit_missing);
 		failed |= bs[i].failed;
 	}
 	summary(bs, jit_missing);
 	printf("\n");
 	failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);
 	printf("\n");
-	failed |= !bench_maps(argv[1], runs, target_ms);
+	failed |= !bench_maps(argv[1], runs, target_ms, kernel_ok);
 	for (size_t i = 0; i < NPROGS; i++)
 		free_bench(&bs[i]);
 	munmap(pkt, 2 * 4096);
