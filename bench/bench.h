@@ -21,6 +21,11 @@
 uint64_t bench_now_ns(void); /* monotonic wall clock */
 uint64_t bench_cpu_ns(void); /* this thread's CPU time */
 double bench_median(double *v, size_t n); /* sorts v */
+/* One line: the CPU model, CPUs online, load average. */
+void bench_print_machine(void);
+/* An environment variable as an unsigned within [lo, hi], or dflt. */
+unsigned bench_env_uint(const char *name, unsigned dflt, unsigned lo,
+			unsigned hi);
 
 /* ---- objects (bench_obj.c) ---------------------------------------------- */
 

@@ -90,34 +90,6 @@ struct bench {
 	bool failed;
 };
 
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t bench_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-double bench_median(double *v, size_t n)
-{
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof *v, cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static volatile uint32_t sink;
 
 /* Run engine `k` of b `iters` times: mean ns per run and r0; false on error. */
@@ -186,29 +158,43 @@ static void fill_packet(struct bench *b)
 	b->ctx.data_end = b->ctx.data + (uint32_t)PKT_LEN;
 }
 
+/*
+ * Load the program into graft's four engines. Only "not built yet" is a
+ * skip; graft refusing a program the kernel's verifier accepts is a failure.
+ */
 static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			size_t n, bool *jit_missing)
 {
+	if (!bench_graft_present()) {
+		for (enum eng k = E_INTERP; k <= E_JIT_U; k++)
+			snprintf(b->e[k].why, sizeof b->e[k].why,
+				 "skipped: graft interpreter not built yet");
+		return;
+	}
 	for (enum eng k = E_INTERP; k <= E_JIT_U; k++) {
 		struct engine *e = &b->e[k];
 		enum graft_status st;
-		if (!insns)
-			continue; /* e->why holds the object's problem */
-		e->gp = bench_graft_load(insns, n, eng_flags[k], &st, e->why,
-					 sizeof e->why);
-		if (!e->gp) {
-			if ((eng_flags[k] & EBPF_F_JIT) && st == GRAFT_ENOTSUP &&
-			    bench_graft_present()) {
-				snprintf(e->why, sizeof e->why,
-					 "skipped: JIT not built");
-				*jit_missing = true;
-			}
+		if (!insns) {
+			b->failed = true; /* e->why holds the object's problem */
 			continue;
 		}
-		e->x = bench_graft_exec(&b->ctx, sizeof b->ctx, b->pkt, PKT_LEN,
-				       e->why, sizeof e->why);
-		if (!e->x)
+		e->gp = bench_graft_load(insns, n, eng_flags[k], &st, e->why,
+					 sizeof e->why);
+		if (!e->gp && (eng_flags[k] & EBPF_F_JIT) &&
+		    st == GRAFT_ENOTSUP) {
+			snprintf(e->why, sizeof e->why, "skipped: JIT not built");
+			*jit_missing = true;
 			continue;
+		}
+		if (e->gp)
+			e->x = bench_graft_exec(&b->ctx, sizeof b->ctx, b->pkt,
+					       PKT_LEN, e->why, sizeof e->why);
+		if (!e->x) {
+			printf("FAIL %s %s: %s\n", b->spec->name, eng_label[k],
+			       e->why);
+			b->failed = true;
+			continue;
+		}
 		e->on = true;
 	}
 }
@@ -393,48 +379,14 @@ static void summary(struct bench *bs, bool jit_missing)
 	}
 }
 
-/* The CPU and the load, so a reader can judge the noise. */
-static void print_machine(void)
-{
-	char line[256], model[128] = "unknown CPU";
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof line, f)) {
-		char *c = strchr(line, ':');
-		if (strncmp(line, "model name", 10) == 0 && c) {
-			snprintf(model, sizeof model, "%s", c + 2);
-			model[strcspn(model, "\n")] = 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	double load[3] = { 0 };
-	f = fopen("/proc/loadavg", "r");
-	if (f) {
-		if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-			load[0] = -1;
-		fclose(f);
-	}
-	printf("machine: %s, %ld CPUs online, load average %.2f\n", model,
-	       sysconf(_SC_NPROCESSORS_ONLN), load[0]);
-}
-
-static unsigned env_uint(const char *name, unsigned dflt, unsigned lo,
-			 unsigned hi)
-{
-	const char *s = getenv(name);
-	unsigned long v = s && *s ? strtoul(s, NULL, 10) : dflt;
-	return v < lo ? lo : v > hi ? hi : (unsigned)v;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: ebpf_bench OBJDIR\n");
 		return 2;
 	}
-	unsigned runs = env_uint("BENCH_RUNS", 11, 5, MAX_RUNS);
-	double target_ms = env_uint("BENCH_MS", 20, 1, 10000);
+	unsigned runs = bench_env_uint("BENCH_RUNS", 11, 5, MAX_RUNS);
+	double target_ms = bench_env_uint("BENCH_MS", 20, 1, 10000);
 	uint8_t *pkt = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	if (pkt == MAP_FAILED) {
@@ -458,7 +410,7 @@ int main(int argc, char **argv)
 		printf("kernel JIT: skipped: %s\n", kwhy);
 	else if (*bench_kernel_jit_note())
 		printf("%s\n", bench_kernel_jit_note());
-	print_machine();
+	bench_print_machine();
 	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
 	       "ns/insn", "x native", "x kernel", "spread", "r0");
 	for (size_t i = 0; i < NPROGS; i++) {
