@@ -80,12 +80,12 @@ static void *tapp_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 	for (;;) {
 		ssize_t n = read(a->fd[0], &c, 1);
+		if (atomic_exchange(&tapp_hup, 0))
+			tapp_load_config(a);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || c == 'q')
 			break;
-		if (atomic_exchange(&tapp_hup, 0))
-			tapp_load_config(a);
 		uint64_t s = atomic_fetch_add(&a->served, 1) + 1;
 		int len = snprintf(reply, sizeof reply, "%s %llu %llu\n", a->config,
 				   (unsigned long long)atomic_load(&a->generation),

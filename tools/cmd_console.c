@@ -96,9 +96,8 @@ static int read_line(struct conn *c, char *line, size_t cap)
  * Send one command and print its reply. Returns EXIT_OK for "ok",
  * EXIT_FAIL for "error: ..." or a lost connection.
  */
-static int console_do(struct conn *c, const char *cmd)
+static int console_do(struct conn *c, const char *cmd, size_t n)
 {
-	size_t n = strlen(cmd);
 	char line[2048];
 	if (memchr(cmd, '\n', n)) {
 		cli_error("console: a command is one line");
@@ -149,7 +148,7 @@ static int interactive(struct conn *c)
 	while ((line = readline("graft> ")) != NULL) {
 		if (!blank(line)) {
 			add_history(line);
-			rc = console_do(c, line);
+			rc = console_do(c, line, strlen(line));
 			bool quit = !strcmp(line + strspn(line, " \t"), "quit");
 			if (quit || rc == EXIT_LOST) {
 				free(line);
@@ -172,10 +171,10 @@ static int scripted(struct conn *c, FILE *in, bool keep_going)
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (blank(line))
+		if (blank(line) && strlen(line) == (size_t)n)
 			continue;
 		/* Send the raw line: the console judges it, not us. */
-		int r = console_do(c, line);
+		int r = console_do(c, line, (size_t)n);
 		if (r) {
 			rc = EXIT_FAIL;
 			if (!keep_going || r == EXIT_LOST)
@@ -243,7 +242,7 @@ int cmd_console(int argc, char **argv)
 		if (ncmds) {
 			rc = EXIT_OK;
 			for (int i = 0; i < ncmds; i++) {
-				int r = console_do(c, cmds[i]);
+				int r = console_do(c, cmds[i], strlen(cmds[i]));
 				if (r) {
 					rc = EXIT_FAIL;
 					if (!keep_going || r == EXIT_LOST)
