@@ -120,7 +120,7 @@ static int tapp_start(struct tapp *a, const char *dir)
 }
 
 /* One request; fills reply ("config gen served"); 0 when answered. */
-static int tapp_request(struct tapp *a, char *reply, size_t cap)
+__attribute__((unused)) static int tapp_request(struct tapp *a, char *reply, size_t cap)
 {
 	pthread_mutex_lock(&a->lock);
 	int rc = -1;
