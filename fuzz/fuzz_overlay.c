@@ -65,11 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct ovl_session s;
 	static struct sink sink;
 	static struct ovl_services svc;
-	if (!svc.ls) {
-#define SET(name, min, max, usage, help) svc.name = svc_any;
+	if (!svc.ls.fn) {
+#define SET(name, min, max, usage, help) svc.name.fn = svc_any;
 		OVL_COMMANDS(SET)
 #undef SET
-		svc.quit = NULL; /* keep the session open for the whole input */
+		svc.quit.fn = NULL; /* keep the session open for the whole input */
 	}
 	sink.len = 0;
 	struct ovl_chan c = { &sink, no_read, sink_write };

@@ -120,8 +120,8 @@ static enum graft_status svc_kill(void *ud, int argc, char *const *argv,
 static struct app app;
 static struct mem_chan chan;
 static struct ovl_services svc = {
-	.ud = &app, .cat = svc_cat, .bpf_map_get = svc_get,
-	.bpf_map_put = svc_put, .kill = svc_kill,
+	.cat = { svc_cat, &app }, .bpf_map_get = { svc_get, &app },
+	.bpf_map_put = { svc_put, &app }, .kill = { svc_kill, &app },
 };
 
 /* Run input through a fresh session; the reply text lands in chan.out. */

@@ -154,11 +154,7 @@ struct tsrv {
 	atomic_int stop;
 	pthread_t thr;
 	struct ovl_services svc;
-	/*
-	 * Services a test adds (maps, eBPF). They are called with this server
-	 * as ud (one table has one ud); their own state is extra->ud.
-	 */
-	struct ovl_services *extra;
+	struct ovl_service extra_stats; /* stats of services a test added */
 	struct ovl_stats total;
 	atomic_uint_fast64_t sessions;
 };
@@ -260,8 +256,8 @@ static enum graft_status tsrv_stats(void *ud, int argc, char *const *argv,
 		   (unsigned long long)atomic_load(&s->sessions),
 		   (unsigned long long)s->total.requests,
 		   (unsigned long long)s->total.errors);
-	if (s->extra && s->extra->stats)
-		return s->extra->stats(s, argc, argv, out, err);
+	if (s->extra_stats.fn)
+		return s->extra_stats.fn(s->extra_stats.ud, argc, argv, out, err);
 	ovl_printf(out, "protection keys: not used on the Linux test bed\n");
 	return GRAFT_OK;
 }
@@ -317,20 +313,24 @@ static void *tsrv_main(void *arg)
 	return NULL;
 }
 
-/* Serve on path; extra (may be NULL) supplies the services it has. */
+/*
+ * Serve on path; extra (may be NULL) supplies services a test adds (eBPF,
+ * maps); files, signals and stats are this server's, its stats followed by
+ * extra's.
+ */
 static int tsrv_start(struct tsrv *s, struct tapp *app, const char *path,
-		      struct ovl_services *extra)
+		      const struct ovl_services *extra)
 {
 	memset(s, 0, sizeof *s);
 	s->app = app;
-	s->extra = extra;
-	if (extra)
+	if (extra) {
 		s->svc = *extra;
-	s->svc.ud = s;
-	s->svc.ls = tsrv_ls;
-	s->svc.cat = tsrv_cat;
-	s->svc.kill = tsrv_kill;
-	s->svc.stats = tsrv_stats;
+		s->extra_stats = extra->stats;
+	}
+	s->svc.ls = (struct ovl_service){ tsrv_ls, s };
+	s->svc.cat = (struct ovl_service){ tsrv_cat, s };
+	s->svc.kill = (struct ovl_service){ tsrv_kill, s };
+	s->svc.stats = (struct ovl_service){ tsrv_stats, s };
 	snprintf(s->path, sizeof s->path, "%s", path);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);

@@ -21,8 +21,9 @@
  *    the session ends at the next read.
  *
  * The library does no I/O of its own: the platform supplies a channel
- * (read bytes / write bytes) and a services table with one entry per
- * command. An entry left NULL answers "error: CMD: not available here".
+ * (read bytes / write bytes) and a services table with one entry (function
+ * and state) per command. An entry whose function is NULL answers
+ * "error: CMD: not available here".
  * Nothing here allocates; a session is a plain struct the caller owns.
  */
 #ifndef GRAFT_OVERLAY_H
@@ -116,9 +117,18 @@ typedef enum graft_status (*ovl_service_fn)(void *ud, int argc,
 					    struct ovl_out *out,
 					    struct graft_err *err);
 
-struct ovl_services {
+/* One command's implementation and the state it is called with. */
+struct ovl_service {
+	ovl_service_fn fn;
 	void *ud;
-#define OVL_X_FIELD(name, min, max, usage, help) ovl_service_fn name;
+};
+
+/*
+ * One entry per command, so a host can mix providers: its own file and
+ * signal services beside lib/overlay's eBPF ones, each with its own ud.
+ */
+struct ovl_services {
+#define OVL_X_FIELD(name, min, max, usage, help) struct ovl_service name;
 	OVL_COMMANDS(OVL_X_FIELD)
 #undef OVL_X_FIELD
 };

@@ -31,14 +31,14 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
-static ovl_service_fn service_of(const struct ovl_services *svc,
-				 const struct command *c)
+static const struct ovl_service *service_of(const struct ovl_services *svc,
+					    const struct command *c)
 {
-	ovl_service_fn fn;
 	if (!svc)
 		return NULL;
-	memcpy(&fn, (const char *)svc + c->slot, sizeof fn);
-	return fn;
+	const struct ovl_service *e =
+		(const struct ovl_service *)((const char *)svc + c->slot);
+	return e->fn ? e : NULL;
 }
 
 /* help, echo and quit are the protocol's own; the rest are the host's. */
@@ -139,8 +139,8 @@ enum graft_status ovl_dispatch(const struct ovl_services *svc, int argc,
 		ovl_ok(out, "bye");
 		return GRAFT_OK;
 	}
-	ovl_service_fn fn = service_of(svc, c);
-	if (fn)
-		return fn(svc->ud, argc, argv, out, err);
+	const struct ovl_service *e = service_of(svc, c);
+	if (e)
+		return e->fn(e->ud, argc, argv, out, err);
 	return graft_errf(err, GRAFT_ENOTSUP, "not available here");
 }
