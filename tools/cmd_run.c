@@ -262,8 +262,8 @@ int cmd_run(int argc, char **argv)
 	enum graft_status st = ebpf_prog_load(&prog, insns, n, &lo, &err);
 	free(insns);
 	if (st == GRAFT_ENOTSUP && (flags & EBPF_F_JIT))
-		return cli_error("run: --jit: %s (the JIT is not built into this "
-				 "graft; run without --jit)", err.msg);
+		return cli_error("run: --jit: the JIT is not built into this graft "
+				 "(%s); run without --jit", err.msg);
 	if (st)
 		return cli_error("run: %s: %s", path, err.msg);
 
