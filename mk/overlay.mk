@@ -7,3 +7,5 @@ $(BUILD)/bench/overlay_rt: bench/overlay_rt.c tests/overlay_server.h $(PLAT) $(L
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(PLAT) $(LIB) $(LDLIBS)
 
 BENCH_DEPS += $(BUILD)/bench/overlay_rt
+
+DEMO_DEPS += $(BUILD)/tests/overlay_socket
