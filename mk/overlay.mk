@@ -9,3 +9,21 @@ $(BUILD)/bench/overlay_rt: bench/overlay_rt.c tests/overlay_server.h $(PLAT) $(L
 BENCH_DEPS += $(BUILD)/bench/overlay_rt
 
 DEMO_DEPS += $(BUILD)/tests/overlay_socket
+
+# eBPF objects for the overlay's tests: tests/overlay_bpf/*.c built the way
+# libbpf users build, plus a file that is not ELF at all.
+OVL_BPF_SRCS := $(wildcard tests/overlay_bpf/*.c)
+OVL_BPF_OBJS := $(OVL_BPF_SRCS:tests/overlay_bpf/%.c=$(BUILD)/overlay_bpf/%.o) \
+	$(BUILD)/overlay_bpf/notelf.o
+OVL_BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror \
+	-idirafter /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+$(BUILD)/overlay_bpf/%.o: tests/overlay_bpf/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(OVL_BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/overlay_bpf/notelf.o:
+	@mkdir -p $(@D)
+	printf 'this is not an ELF object\n' >$@
+
+CHECK_DEPS += $(OVL_BPF_OBJS)

@@ -170,6 +170,67 @@ enum graft_status ovl_session_serve(struct ovl_session *s);
 void ovl_session_line(struct ovl_session *s, const char *line, size_t n);
 
 /* ----------------------------------------------------------------------- */
+/* eBPF services: bpf_exec, bpf_attach/detach/list, bpf_map_*, trace      */
+
+/*
+ * What a platform gives the eBPF services. Every callback but read_file
+ * may be NULL: without sym_addr and hook, bpf_attach answers "not
+ * available here"; without now_ns, run times read 0.
+ */
+struct ovl_bpf_host {
+	void *ud;
+	/* The whole file (RAM fs, 9p share, host directory) in memory from
+	 * alloc; the eBPF services free it with alloc.free. */
+	enum graft_status (*read_file)(void *ud, const char *path,
+				       const struct graft_alloc *alloc,
+				       void **data, size_t *len,
+				       struct graft_err *err);
+	uint64_t (*now_ns)(void *ud);
+	/* A function's entry address, 0 when there is no such symbol. */
+	uint64_t (*sym_addr)(void *ud, const char *name);
+	/* Make every entry of the function at addr call ovl_bpf_enter(b,
+	 * site, ...) (on), or restore it (off). */
+	enum graft_status (*hook)(void *ud, uint64_t addr, uint32_t site,
+				  bool on, struct graft_err *err);
+};
+
+struct ovl_bpf_opts {
+	struct ovl_bpf_host host;
+	struct graft_alloc alloc;
+	unsigned prog_flags;   /* EBPF_F_* for every program (JIT, ...) */
+	uint64_t budget;       /* instructions per run; 0: the default */
+};
+
+#define OVL_BPF_MAX_OBJS 16
+#define OVL_BPF_MAX_SITES 32
+#define OVL_BPF_MAX_ATTACH 64
+
+struct ovl_bpf;
+
+enum graft_status ovl_bpf_create(struct ovl_bpf **out,
+				 const struct ovl_bpf_opts *opts,
+				 struct graft_err *err);
+void ovl_bpf_free(struct ovl_bpf *b);
+
+/*
+ * Fill svc's bpf_exec, bpf_attach, bpf_detach, bpf_list, bpf_map_get/put/
+ * del/dump and trace entries with b's; stats is chained (b's lines after
+ * the one svc had).
+ */
+void ovl_bpf_services(struct ovl_bpf *b, struct ovl_services *svc);
+
+/*
+ * The trampoline's entry into the attached programs of a site: args are
+ * the function's argument registers (the programs' context, read-only),
+ * ret_addr its return address. Runs each program attached there, counting
+ * hits, time and errors; a failing program is reported in bpf_list and the
+ * function goes on. A nested entry (a traced function called from inside
+ * a program's helper) is counted as missed, not run.
+ */
+void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
+		   uint64_t ret_addr);
+
+/* ----------------------------------------------------------------------- */
 /* Parsing, shared by the services                                         */
 
 /*
