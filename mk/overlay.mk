@@ -27,3 +27,22 @@ $(BUILD)/overlay_bpf/notelf.o:
 	printf 'this is not an ELF object\n' >$@
 
 CHECK_DEPS += $(OVL_BPF_OBJS)
+
+# Native programs for the overlay's tests: relocatable x86-64 objects as an
+# operator would build them against the image (-fPIC so they may live
+# anywhere); reader.o again without -fPIC, which must be refused on Linux
+# where the image is out of 32-bit reach.
+OVL_NAT_SRCS := $(wildcard tests/overlay_native/*.c)
+OVL_NAT_OBJS := $(OVL_NAT_SRCS:tests/overlay_native/%.c=$(BUILD)/overlay_native/%.o) \
+	$(BUILD)/overlay_native/reader_nopic.o
+OVL_NAT_CFLAGS := -O2 -fno-common -fno-stack-protector -fcf-protection=none
+
+$(BUILD)/overlay_native/%.o: tests/overlay_native/%.c
+	@mkdir -p $(@D)
+	$(CC) $(OVL_NAT_CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/overlay_native/reader_nopic.o: tests/overlay_native/reader.c
+	@mkdir -p $(@D)
+	$(CC) $(OVL_NAT_CFLAGS) -fno-pic -mcmodel=small -c $< -o $@
+
+CHECK_DEPS += $(OVL_NAT_OBJS)

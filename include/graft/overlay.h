@@ -231,6 +231,55 @@ void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		   uint64_t ret_addr);
 
 /* ----------------------------------------------------------------------- */
+/* Native programs: load, run, unload                                     */
+
+/*
+ * A native program is a relocatable x86-64 ELF object (gcc -c -O2, with
+ * -fPIC or not) whose entry is `int main(int argc, char **argv)`. It is
+ * linked at load time against the running image's symbols (host.sym_addr)
+ * and `void overlay_puts(const char *)` (output to the console of the
+ * command that runs it, through a per-program thunk), and cached by
+ * content hash: loading the same bytes again skips parsing and relocation.
+ * Calls to far symbols go through stubs, so code may live anywhere.
+ */
+#define OVL_NATIVE_MAX 16
+
+enum { OVL_PROT_R = 1, OVL_PROT_W = 2, OVL_PROT_X = 4 };
+
+struct ovl_native_host {
+	void *ud;
+	enum graft_status (*read_file)(void *ud, const char *path,
+				       const struct graft_alloc *alloc,
+				       void **data, size_t *len,
+				       struct graft_err *err);
+	uint64_t (*sym_addr)(void *ud, const char *name);
+	uint64_t (*now_ns)(void *ud);
+	/* Page-aligned, zeroed, read-write memory; protect takes OVL_PROT_*. */
+	void *(*pages_alloc)(void *ud, size_t len);
+	int (*pages_protect)(void *ud, void *p, size_t len, unsigned prot);
+	void (*pages_free)(void *ud, void *p, size_t len);
+	/*
+	 * Run entry(argc, argv) isolated where the platform can (protection
+	 * keys: the application's memory read-only); a fault becomes an error
+	 * and the application goes on. NULL: a plain call. *isolation names
+	 * what was used ("PKU", "none").
+	 */
+	enum graft_status (*call)(void *ud, int (*entry)(int, char **),
+				  int argc, char **argv, int *ret,
+				  const char **isolation, struct graft_err *err);
+};
+
+struct ovl_native;
+
+enum graft_status ovl_native_create(struct ovl_native **out,
+				    const struct ovl_native_host *host,
+				    const struct graft_alloc *alloc,
+				    struct graft_err *err);
+void ovl_native_free(struct ovl_native *n);
+/* Fill svc's load, run and unload entries. */
+void ovl_native_services(struct ovl_native *n, struct ovl_services *svc);
+
+/* ----------------------------------------------------------------------- */
 /* Parsing, shared by the services                                         */
 
 /*
