@@ -376,7 +376,12 @@ struct ebpf_exec {
 
 	/* set by a helper */
 	const struct ebpf_prog *tail_call; /* run this program next */
+	uint64_t tail_ctx;                 /* ... with this r1 (r2..r5 = 0) */
 	bool abort;                        /* ebpf_exec_abort was called */
+	/* tail calls taken so far in this run; a tail-call helper should fail
+	 * (and let the program go on) when it reaches EBPF_MAX_TAIL_CALLS,
+	 * else the run stops with GRAFT_EHELPER */
+	unsigned tail_calls;
 
 	/* the program's frames; frame 0 is at the top */
 	_Alignas(16) uint8_t stack[EBPF_STACK_SIZE * EBPF_MAX_FRAMES];
