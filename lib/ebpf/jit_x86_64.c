@@ -257,6 +257,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: incomplete lddw", pc);
 			j->mark[++pc] |= JM_LDDW2;
+			j->op[pc] = EBPF_OP_COUNT;
 			continue;
 		default:
 			break;
@@ -272,7 +273,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: target %lld outside the program",
 						  pc, (long long)t);
-			j->mark[t] |= JM_TARGET;
+			j->mark[t] |= JM_TARGET | ((size_t)t <= pc ? JM_LOOP : 0);
 		}
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
@@ -282,6 +283,26 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: jump into an lddw", pc);
 	return GRAFT_OK;
+}
+
+/* Loop heads start on 16 bytes (the fetch and op-cache unit): long nops. */
+static void emit_align16(struct xbuf *b)
+{
+	static const uint8_t nops[][9] = {
+		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
+		{ 0x0f, 0x1f, 0x40, 0x00 }, { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	};
+	/* code starts at JIT_HDR (a multiple of 16) in a page-aligned map */
+	size_t pad = (16 - (b->n & 15)) & 15;
+	while (pad) {
+		size_t k = pad > 8 ? 8 : pad;
+		memcpy(b->p + b->n, nops[k], k);
+		b->n += k;
+		pad -= k;
+	}
 }
 
 /* sub r9, run; jb budget-exit */
@@ -298,15 +319,21 @@ static void emit_body(struct jit *j)
 		j->pc = pc;
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 		} else if (j->checked && (m & JM_TARGET)) {
 			/* reached by falling through (no charge) or by a jump */
 			size_t over = emit_jmp8(b);
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 			patch8(b, over);
 		} else {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 		}
 		if (b->n + JIT_MAX_INSN > j->cap) {
@@ -314,8 +341,8 @@ static void emit_body(struct jit *j)
 			return;
 		}
 		unsigned used = jit_emit_insn(j, pc);
-		if (used == 2)
-			j->entry[pc + 1] = j->entry[pc];
+		for (unsigned k = 1; k < used; k++)
+			j->entry[pc + k] = j->entry[pc];
 		pc += used;
 	}
 	/* Cold paths: "mov r10d, pc << 5; [mov r11, rbp;] jmp exit". */
