@@ -197,8 +197,21 @@ static struct ebpf_insn *load_file(const char *path, enum form form,
 
 /* ---- the command ------------------------------------------------------ */
 
+/* An ELF object named first takes its own options (PROG, --ctx, --maps). */
+static bool first_arg_is_elf(int argc, char **argv)
+{
+	char magic[4];
+	FILE *f = argc > 1 && argv[1][0] != '-' ? fopen(argv[1], "rb") : NULL;
+	bool elf = f && fread(magic, 1, 4, f) == 4 && !memcmp(magic, "\x7f" "ELF", 4);
+	if (f)
+		fclose(f);
+	return elf;
+}
+
 int cmd_run(int argc, char **argv)
 {
+	if (run_object && first_arg_is_elf(argc, argv))
+		return run_object(argc, argv);
 	const char *path = NULL, *memfile = NULL;
 	unsigned long long budget = 0;
 	unsigned flags = 0;
