@@ -212,16 +212,53 @@ static void positive(const char *dir, bool jit)
  * some faults — reading a register never written, leaking a pointer — are
  * for a verifier to find, not for the loader's validation.
  */
-static bool verifier_rejects(const struct ebpf_insn *in, size_t n,
-			     struct outcome *o)
+
+/* An allocator that knows what is still out, so a leak is seen, not kept. */
+struct block {
+	struct block *prev, *next;
+};
+static struct block live = { &live, &live };
+
+static void *track_alloc(void *ud, size_t size)
+{
+	(void)ud;
+	struct block *b = t_alloc(NULL, sizeof *b + size);
+	if (!b)
+		return NULL;
+	b->next = live.next, b->prev = &live;
+	live.next->prev = b, live.next = b;
+	return b + 1;
+}
+
+static void track_free(void *ud, void *p)
+{
+	(void)ud;
+	if (!p)
+		return;
+	struct block *b = (struct block *)p - 1;
+	b->prev->next = b->next, b->next->prev = b->prev;
+	free(b);
+}
+
+static bool verifier_rejects(const char *name, const struct ebpf_insn *in,
+			     size_t n, struct outcome *o)
 {
 	struct verify_opts vo = {
 		.type = VERIFY_PROG_RAW,
-		.alloc = { .alloc = t_alloc, .free = t_free },
+		.alloc = { .alloc = track_alloc, .free = track_free },
 	};
 	struct verify_result res;
 	struct graft_err err = { 0 };
-	if (!verify_prog(in, n, &vo, &res, &err))
+	enum graft_status st = verify_prog(in, n, &vo, &res, &err);
+	unsigned left = 0;
+	while (live.next != &live) {
+		track_free(NULL, live.next + 1);
+		left++;
+	}
+	if (left)
+		printf("  note: verify_prog left %u blocks allocated after %s %s\n",
+		       left, st ? "rejecting" : "accepting", name);
+	if (!st)
 		return false;
 	*o = (struct outcome){ .kind = REJECTED, .stage = "verify" };
 	snprintf(o->msg, sizeof o->msg, "%s", err.msg);
@@ -240,7 +277,7 @@ static bool negative_one(const char *name, struct datafile *d, bool readable,
 	} else if (program_of(d, insns, &ni, &o)) {
 		run_prog(insns, ni, d, flags, &o);
 		if (o.kind == RAN && !d->has_result)
-			verifier_rejects(insns, ni, &o);
+			verifier_rejects(name, insns, ni, &o);
 	}
 	if (o.kind != RAN) {
 		bool ok = T_CHECK(o.msg[0] != '\0', "negative %s [%s]: %s with an empty message",
