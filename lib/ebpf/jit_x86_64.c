@@ -373,7 +373,11 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		uint64_t left = c.budget;
 		if (c.status == JS_BUDGET)
 			left += p->run_len[pc]; /* the failed run was not charged */
-		x->executed += start - left;
+		else if (c.status == JS_PKT ||
+			 (c.status == JS_STOP && !x->abort &&
+			  c.fault_addr == c.stack_top))
+			left += p->run_len[pc + 1]; /* ended early, no error */
+		x->executed = limit - left;
 	}
 	switch (c.status) {
 	case JS_OK:
