@@ -5,7 +5,8 @@
  * in the same process run: graft's interpreter and JIT (checked and
  * unchecked), the same C built natively with gcc -O2, and the Linux
  * kernel's JIT through bpf(BPF_PROG_TEST_RUN). Engines that are missing
- * (not built yet, not permitted) are reported with a reason, never faked.
+ * (JIT not built, bpf() not permitted) are reported with a reason, never
+ * faked.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -37,9 +38,6 @@ struct ebpf_insn *bench_obj_section(const char *path, const char *sec,
 				    size_t *n, char *why, size_t whylen);
 
 /* ---- graft (bench_graft.c) ---------------------------------------------- */
-
-/* Is the graft interpreter linked in (false until lib/ebpf has it)? */
-bool bench_graft_present(void);
 
 /* Load with flags; NULL and a reason (status name and message) on failure. */
 struct ebpf_prog *bench_graft_load(const struct ebpf_insn *insns, size_t n,

@@ -106,7 +106,7 @@ static const struct ebpf_prog *graft_open(struct graft_side *g,
 	if (graft_elf_open(&g->elf, g->file, len, &a, &err) != GRAFT_OK ||
 	    graft_registry_create(&g->reg, &a, &err) != GRAFT_OK ||
 	    graft_obj_load(&g->obj, g->elf, g->reg, &o, &a, &err) != GRAFT_OK) {
-		snprintf(why, whylen, "%s: %s", graft_status_name(err.status),
+		snprintf(why, whylen, "%s: %.200s", graft_status_name(err.status),
 			 err.msg);
 		return NULL;
 	}
@@ -124,7 +124,7 @@ static const struct ebpf_prog *graft_open(struct graft_side *g,
 	if (graft_obj_exec(g->obj, g->x, g->env, &err) != GRAFT_OK ||
 	    ebpf_exec_add_region(g->x, &g->ctx, sizeof g->ctx, EBPF_R) ||
 	    ebpf_exec_add_region(g->x, g->pkt, 64, EBPF_RW)) {
-		snprintf(why, whylen, "cannot prepare the run: %s", err.msg);
+		snprintf(why, whylen, "cannot prepare the run: %.200s", err.msg);
 		return NULL;
 	}
 	g->x->arg[0] = (uint64_t)(uintptr_t)&g->ctx;

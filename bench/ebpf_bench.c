@@ -162,18 +162,12 @@ static void fill_packet(struct bench *b)
 }
 
 /*
- * Load the program into graft's four engines. Only "not built yet" is a
+ * Load the program into graft's four engines. Only "JIT not built" is a
  * skip; graft refusing a program the kernel's verifier accepts is a failure.
  */
 static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			size_t n, bool *jit_missing)
 {
-	if (!bench_graft_present()) {
-		for (enum eng k = E_INTERP; k <= E_JIT_U; k++)
-			snprintf(b->e[k].why, sizeof b->e[k].why,
-				 "skipped: graft interpreter not built yet");
-		return;
-	}
 	for (enum eng k = E_INTERP; k <= E_JIT_U; k++) {
 		struct engine *e = &b->e[k];
 		enum graft_status st;
@@ -413,9 +407,6 @@ int main(int argc, char **argv)
 	       "(thread CPU time; the kernel's own test_run clock);\n"
 	       "ns/insn divides by graft's executed count; spread is "
 	       "(max - min) / median of the samples\n", runs, target_ms);
-	if (!bench_graft_present())
-		printf("graft: skipped: interpreter not built yet "
-		       "(lib/ebpf has no ebpf_prog_load)\n");
 	char kwhy[256] = "", probe[1024];
 	snprintf(probe, sizeof probe, "%s/empty.bpf.o", argv[1]);
 	bool kernel_ok = bench_kernel_usable(probe, kwhy, sizeof kwhy);
