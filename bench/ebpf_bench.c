@@ -415,8 +415,13 @@ int main(int argc, char **argv)
 	else if (*bench_kernel_jit_note())
 		printf("%s\n", bench_kernel_jit_note());
 	bench_print_machine();
-	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
-	       "ns/insn", "x native", "x kernel", "spread", "r0");
+	bool any = false;
+	for (size_t i = 0; i < NPROGS; i++)
+		any |= wanted(progs[i].name, argc, argv);
+	if (any)
+		printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine",
+		       "ns/run", "ns/insn", "x native", "x kernel", "spread",
+		       "r0");
 	for (size_t i = 0; i < NPROGS; i++) {
 		if (!wanted(progs[i].name, argc, argv))
 			continue;
@@ -426,7 +431,8 @@ int main(int argc, char **argv)
 			 &jit_missing);
 		failed |= bs[i].failed;
 	}
-	summary(bs, jit_missing);
+	if (any)
+		summary(bs, jit_missing);
 	if (wanted("jit-compile", argc, argv)) {
 		printf("\n");
 		failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);
