@@ -39,10 +39,15 @@ struct ebpf_insn *bench_obj_section(const char *path, const char *sec,
 
 /* ---- graft (bench_graft.c) ---------------------------------------------- */
 
-/* Load with flags; NULL and a reason (status name and message) on failure. */
+/*
+ * Load with flags (and code memory cm, NULL for the default); NULL and a
+ * reason (status name and message) on failure.
+ */
 struct ebpf_prog *bench_graft_load(const struct ebpf_insn *insns, size_t n,
-				   unsigned flags, enum graft_status *st,
-				   char *why, size_t whylen);
+				   unsigned flags,
+				   const struct ebpf_codemem *cm,
+				   enum graft_status *st, char *why,
+				   size_t whylen);
 void bench_graft_free(struct ebpf_prog *p);
 /* A malloc'd execution state with the context (R) and packet (RW) regions. */
 struct ebpf_exec *bench_graft_exec(const void *ctx, size_t ctxlen,

@@ -20,11 +20,14 @@ static void bench_free(void *ud, void *p)
 }
 
 struct ebpf_prog *bench_graft_load(const struct ebpf_insn *insns, size_t n,
-				   unsigned flags, enum graft_status *st,
-				   char *why, size_t whylen)
+				   unsigned flags,
+				   const struct ebpf_codemem *cm,
+				   enum graft_status *st, char *why,
+				   size_t whylen)
 {
 	struct ebpf_load_opts o = {
 		.flags = flags,
+		.codemem = cm,
 		.alloc = { bench_alloc, bench_free, NULL },
 	};
 	struct graft_err err = { 0 };

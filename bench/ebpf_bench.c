@@ -175,7 +175,8 @@ static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			b->failed = true; /* e->why holds the object's problem */
 			continue;
 		}
-		e->gp = bench_graft_load(insns, n, eng_flags[k], &st, e->why,
+		e->gp = bench_graft_load(insns, n, eng_flags[k], NULL, &st,
+					 e->why,
 					 sizeof e->why);
 		if (!e->gp && (eng_flags[k] & EBPF_F_JIT) &&
 		    st == GRAFT_ENOTSUP) {
