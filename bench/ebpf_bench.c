@@ -337,16 +337,22 @@ static void summary(struct bench *bs, bool jit_missing)
 	size_t nv = 0;
 	printf("\nsummary\n");
 	for (enum eng k = E_INTERP; k <= E_INTERP_U; k++) {
+		char names[64] = "";
 		nv = 0;
-		for (size_t i = 0; i < NPROGS; i++)
-			if (progs[i].headline && bs[i].e[k].on && bs[i].executed)
-				v[nv++] = bs[i].e[k].median /
-					  (double)bs[i].executed;
+		for (size_t i = 0; i < NPROGS; i++) {
+			if (!progs[i].headline || !bs[i].e[k].on ||
+			    !bs[i].executed)
+				continue;
+			v[nv++] = bs[i].e[k].median / (double)bs[i].executed;
+			snprintf(names + strlen(names),
+				 sizeof names - strlen(names), "%s%s",
+				 nv > 1 ? ", " : "", progs[i].name);
+		}
 		double m = nv ? bench_median(v, nv) : 0;
 		if (nv)
-			printf("  %s: median %.3f ns/insn over fib, leibniz, "
-			       "csum (target <= 1.5: %s; ubpf ~3.6-3.9 here)\n",
-			       eng_label[k], m, m <= 1.5 ? "met" : "MISSED");
+			printf("  %s: median %.3f ns/insn over %s (target <= 1.5: "
+			       "%s; ubpf ~3.6-3.9 here)\n", eng_label[k], m,
+			       names, m <= 1.5 ? "met" : "MISSED");
 		else
 			printf("  %s: not measured\n", eng_label[k]);
 	}
