@@ -1,18 +1,50 @@
-/* Temporary: no devices yet (replaced by the virtio drivers). */
-#include <errno.h>
+/*
+ * kernel/devices.c — bringing up the virtio devices QEMU gives us, and
+ * their interrupt. Every virtio interrupt just acknowledges the device
+ * (reading ISR) and flags work; the drivers' pollers, run by the scheduler,
+ * then look at the used rings. A device whose interrupt line is unusable
+ * is polled every millisecond instead.
+ */
 #include "kernel.h"
-#include "devices.h"
-void devices_init(void) {}
-int vcon_available(void) { return 0; }
-ssize_t vcon_read(void *b, size_t c, uint64_t d) { (void)b, (void)c, (void)d; return -ENODEV; }
-ssize_t vcon_write(const void *b, size_t l) { (void)b, (void)l; return -ENODEV; }
-int net_available(void) { return 0; }
-int net_mac(uint8_t m[6]) { (void)m; return -ENODEV; }
-int net_set_raw(int on) { (void)on; return -ENODEV; }
-int net_send_frame(const void *f, size_t l) { (void)f, (void)l; return -ENODEV; }
-ssize_t net_recv_frame(void *b, size_t c, uint64_t d) { (void)b, (void)c, (void)d; return -ENODEV; }
-uint32_t ip_addr(void) { return 0; }
-int udp_open(uint16_t p) { (void)p; return -ENODEV; }
-int udp_send(int s, uint32_t i, uint16_t p, const void *b, size_t l) { (void)s, (void)i, (void)p, (void)b, (void)l; return -ENODEV; }
-ssize_t udp_recv(int s, void *b, size_t c, uint32_t *i, uint16_t *p, uint64_t d) { (void)s, (void)b, (void)c, (void)i, (void)p, (void)d; return -ENODEV; }
-int udp_close(int s) { (void)s; return -ENODEV; }
+#include "virtio.h"
+
+void vcon_init(void);
+void net_init(void);
+void p9_init(void);
+
+extern volatile int irq_work;
+extern uint64_t sched_poll_ns;
+
+static uint16_t isr_ports[8];
+static unsigned nisr;
+
+static void virtio_irq(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < nisr; i++)
+		(void)inb(isr_ports[i]);
+	irq_work = 1;
+}
+
+void devices_register_irq(struct pci_dev *d);
+void devices_register_irq(struct pci_dev *d)
+{
+	if (kopt("debug"))
+		kprintf("graft: virtio device at slot %u, I/O %#x, IRQ %u (pin %u, PIRQ routes %#x, ELCR %#x/%#x)\n",
+			d->slot, d->iobase, d->irq, (pci_read32(0, d->slot, 0, 0x3c) >> 8) & 0xff,
+			pci_read32(0, 1, 0, 0x60), inb(0x4d0), inb(0x4d1));
+	if (nisr < ARRAY_LEN(isr_ports))
+		isr_ports[nisr++] = (uint16_t)(d->iobase + VIO_ISR);
+	if (d->irq == 0 || d->irq >= 16 || d->irq == 2) {
+		sched_poll_ns = 1000000;
+		return;
+	}
+	irq_set_handler(d->irq, virtio_irq, 0);
+}
+
+void devices_init(void)
+{
+	vcon_init();
+	net_init();
+	p9_init();
+}

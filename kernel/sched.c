@@ -50,6 +50,7 @@ static unsigned npollers;
 extern void thread_trampoline(void);
 extern volatile uint64_t timer_irqs;
 volatile int irq_work; /* set by device interrupt handlers */
+uint64_t sched_poll_ns;  /* nonzero: devices without interrupts, poll this often */
 
 struct thread *thread_self(void) { return current; }
 const char *thread_name(struct thread *t) { return t ? t->name : "?"; }
@@ -178,6 +179,11 @@ static void schedule(void)
 		next = q_pop(&runq);
 		if (next)
 			break;
+		if (sched_poll_ns && npollers) {
+			uint64_t poll_at = time_ns() + sched_poll_ns;
+			if (poll_at < deadline)
+				deadline = poll_at;
+		}
 		irq_disable();
 		if (!irq_work) {
 			if (deadline != ~0ULL)

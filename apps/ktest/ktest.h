@@ -29,5 +29,6 @@ int t_files(int argc, char **argv);
 int t_mem(int argc, char **argv);
 int t_udp(int argc, char **argv);
 int t_console(int argc, char **argv);
+int t_ping(int argc, char **argv);
 
 #endif
