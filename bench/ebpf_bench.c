@@ -1,7 +1,10 @@
 /*
  * bench/ebpf_bench.c — `make bench`'s eBPF runner.
  *
- *   ebpf_bench OBJDIR      (OBJDIR holds NAME.bpf.o for every program)
+ *   ebpf_bench OBJDIR [PART...]
+ *
+ * OBJDIR holds NAME.bpf.o for every program. With PARTs, only those run:
+ * program names (empty, fib, ...), "jit-compile" and "maps".
  *
  * For each benchmark program: graft's interpreter and JIT, checked and
  * unchecked; the same C built natively with gcc -O2; the Linux kernel's JIT
@@ -379,10 +382,20 @@ static void summary(struct bench *bs, bool jit_missing)
 	}
 }
 
+/* Is this part of the benchmark asked for (all are, when none is named)? */
+static bool wanted(const char *part, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], part) == 0)
+			return true;
+	return argc <= 2;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: ebpf_bench OBJDIR\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: ebpf_bench OBJDIR [PROGRAM... | "
+			"jit-compile | maps]\n");
 		return 2;
 	}
 	unsigned runs = bench_env_uint("BENCH_RUNS", 11, 5, MAX_RUNS);
@@ -414,6 +427,8 @@ int main(int argc, char **argv)
 	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
 	       "ns/insn", "x native", "x kernel", "spread", "r0");
 	for (size_t i = 0; i < NPROGS; i++) {
+		if (!wanted(progs[i].name, argc, argv))
+			continue;
 		bs[i].spec = &progs[i];
 		bs[i].pkt = pkt;
 		run_prog(&bs[i], argv[1], runs, target_ms, kernel_ok,
@@ -421,10 +436,14 @@ int main(int argc, char **argv)
 		failed |= bs[i].failed;
 	}
 	summary(bs, jit_missing);
-	printf("\n");
-	failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);
-	printf("\n");
-	failed |= !bench_maps(argv[1], runs, target_ms, kernel_ok);
+	if (wanted("jit-compile", argc, argv)) {
+		printf("\n");
+		failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);
+	}
+	if (wanted("maps", argc, argv)) {
+		printf("\n");
+		failed |= !bench_maps(argv[1], runs, target_ms, kernel_ok);
+	}
 	for (size_t i = 0; i < NPROGS; i++)
 		free_bench(&bs[i]);
 	munmap(pkt, 2 * 4096);

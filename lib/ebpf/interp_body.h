@@ -31,9 +31,8 @@
 #if INTERP_CHECKED
 /* Enter the run starting at ip: charge it in full or stop before it. */
 #define CHARGE                                                               \
-	if (UNLIKELY(ip->run > remaining))                                   \
-		goto budget_out;                                             \
-	remaining -= ip->run
+	if (UNLIKELY(__builtin_sub_overflow(remaining, ip->run, &remaining))) \
+		goto budget_out
 /* May the program access [a, a+sz)? Fast: live stack, then the cache. */
 #define CHECK(a, sz, perm, lo, lim, store)                                   \
 	if (UNLIKELY((a) - stk_lo > stk_lim) &&                              \
@@ -139,8 +138,8 @@
 #define STORE(N, T, VAL)                                                     \
 	vmcase(N) {                                                          \
 		uint64_t a = MEMADDR(DST);                                    \
+		CHECK_WR(a, sizeof(T));                                       \
 		T v = (T)(VAL);                                               \
-		CHECK_WR(a, sizeof v);                                        \
 		memcpy((void *)(uintptr_t)a, &v, sizeof v);                   \
 	} NEXT;
 
@@ -374,6 +373,7 @@ helper_stop:
 	goto out;
 #if INTERP_CHECKED
 budget_out:
+	remaining += ip->run; /* undo the wrapped subtraction */
 	st = ebpf_fail_budget(x, PC);
 	goto out;
 fault:
