@@ -162,8 +162,18 @@ static void emit_check_stub(struct jit *j, unsigned perm)
 	emit_alu_ri(b, true, XA_ADD, RDX, (int32_t)sizeof(struct ebpf_region));
 	emit_alu_ri(b, false, XA_SUB, RAX, 1);         /* sub eax, 1 */
 	emit_jmp_back(b, loop);
-	patch8(b, j_ok1);
 	patch8(b, j_ok2);
+	if (perm != EBPF_RW) { /* remember the region when len >= 8 */
+		int k = perm == EBPF_W;
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, len));
+		emit_alu_ri(b, true, XA_SUB, RSI, 8);          /* sub rsi, 8 */
+		size_t j_short = emit_jcc8(b, CC_B);
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lim[k])); /* mov [lim], rsi */
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, addr));
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lo[k]));  /* mov [lo], rsi */
+		patch8(b, j_short);
+	}
+	patch8(b, j_ok1);
 	emit_pop(b, RSI);
 	emit_pop(b, RDX);
 	emit_pop(b, RCX);
@@ -396,6 +406,8 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE),
 		.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack),
 	};
+	/* empty caches: the top 8 stack bytes, live in every frame */
+	c.cache_lo[0] = c.cache_lo[1] = c.stack_top - 8;
 	uint64_t r0 = jit_call(p, &c);
 	uint32_t pc = c.info >> 5;
 	if (checked) {

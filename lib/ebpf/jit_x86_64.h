@@ -39,6 +39,9 @@ struct jit_ctx {
 	uint64_t fault_addr;  /* EFAULT: the address; JS_CALLX: the ID */
 	uint32_t info;        /* pc << 5 | store << 4 | size */
 	uint32_t status;      /* JS_* */
+	/* One region per direction (0 load, 1 store) that recently allowed an
+	 * access: [lo, lo + lim + 8) may be accessed with any size <= 8. */
+	uint64_t cache_lo[2], cache_lim[2];
 };
 
 /* A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind". */
