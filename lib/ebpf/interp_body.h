@@ -81,8 +81,12 @@
 		vmbreak;                                                     \
 	}
 #define BRANCH(cond)                                                         \
-	if (cond)                                                            \
-		JUMP else FALL
+	{                                                                    \
+		ip = (const struct ebpf_slot *)((const char *)ip +           \
+			((cond) ? (intptr_t)ip->j.disp : (intptr_t)sizeof *ip)); \
+		CHARGE;                                                      \
+		vmbreak;                                                     \
+	}
 
 /* add, sub, mul, or, and, xor: the four forms of each. */
 #define BINOP(N, OP)                                                         \
