@@ -74,12 +74,6 @@
 		CHARGE;                                                      \
 		vmbreak;                                                     \
 	}
-#define FALL                                                                 \
-	{                                                                    \
-		ip++;                                                        \
-		CHARGE;                                                      \
-		vmbreak;                                                     \
-	}
 #define BRANCH(cond)                                                         \
 	{                                                                    \
 		ip = (const struct ebpf_slot *)((const char *)ip +           \
@@ -412,7 +406,6 @@ out:
 #undef STACK_DOWN
 #undef STACK_UP
 #undef JUMP
-#undef FALL
 #undef BRANCH
 #undef BINOP
 #undef SHIFTS
