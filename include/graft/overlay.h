@@ -170,6 +170,116 @@ enum graft_status ovl_session_serve(struct ovl_session *s);
 void ovl_session_line(struct ovl_session *s, const char *line, size_t n);
 
 /* ----------------------------------------------------------------------- */
+/* eBPF services: bpf_exec, bpf_attach/detach/list, bpf_map_*, trace      */
+
+/*
+ * What a platform gives the eBPF services. Every callback but read_file
+ * may be NULL: without sym_addr and hook, bpf_attach answers "not
+ * available here"; without now_ns, run times read 0.
+ */
+struct ovl_bpf_host {
+	void *ud;
+	/* The whole file (RAM fs, 9p share, host directory) in memory from
+	 * alloc; the eBPF services free it with alloc.free. */
+	enum graft_status (*read_file)(void *ud, const char *path,
+				       const struct graft_alloc *alloc,
+				       void **data, size_t *len,
+				       struct graft_err *err);
+	uint64_t (*now_ns)(void *ud);
+	/* A function's entry address, 0 when there is no such symbol. */
+	uint64_t (*sym_addr)(void *ud, const char *name);
+	/* Make every entry of the function at addr call ovl_bpf_enter(b,
+	 * site, ...) (on), or restore it (off). */
+	enum graft_status (*hook)(void *ud, uint64_t addr, uint32_t site,
+				  bool on, struct graft_err *err);
+};
+
+struct ovl_bpf_opts {
+	struct ovl_bpf_host host;
+	struct graft_alloc alloc;
+	unsigned prog_flags;   /* EBPF_F_* for every program (JIT, ...) */
+	uint64_t budget;       /* instructions per run; 0: the default */
+};
+
+#define OVL_BPF_MAX_OBJS 16
+#define OVL_BPF_MAX_SITES 32
+#define OVL_BPF_MAX_ATTACH 64
+
+struct ovl_bpf;
+
+enum graft_status ovl_bpf_create(struct ovl_bpf **out,
+				 const struct ovl_bpf_opts *opts,
+				 struct graft_err *err);
+void ovl_bpf_free(struct ovl_bpf *b);
+
+/*
+ * Fill svc's bpf_exec, bpf_attach, bpf_detach, bpf_list, bpf_map_get/put/
+ * del/dump and trace entries with b's; stats is chained (b's lines after
+ * the one svc had).
+ */
+void ovl_bpf_services(struct ovl_bpf *b, struct ovl_services *svc);
+
+/*
+ * The trampoline's entry into the attached programs of a site: args are
+ * the function's argument registers (the programs' context, read-only),
+ * ret_addr its return address. Runs each program attached there, counting
+ * hits, time and errors; a failing program is reported in bpf_list and the
+ * function goes on. A nested entry (a traced function called from inside
+ * a program's helper) is counted as missed, not run.
+ */
+void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
+		   uint64_t ret_addr);
+
+/* ----------------------------------------------------------------------- */
+/* Native programs: load, run, unload                                     */
+
+/*
+ * A native program is a relocatable x86-64 ELF object (gcc -c -O2, with
+ * -fPIC or not) whose entry is `int main(int argc, char **argv)`. It is
+ * linked at load time against the running image's symbols (host.sym_addr)
+ * and `void overlay_puts(const char *)` (output to the console of the
+ * command that runs it, through a per-program thunk), and cached by
+ * content hash: loading the same bytes again skips parsing and relocation.
+ * Calls to far symbols go through stubs, so code may live anywhere.
+ */
+#define OVL_NATIVE_MAX 16
+
+enum { OVL_PROT_R = 1, OVL_PROT_W = 2, OVL_PROT_X = 4 };
+
+struct ovl_native_host {
+	void *ud;
+	enum graft_status (*read_file)(void *ud, const char *path,
+				       const struct graft_alloc *alloc,
+				       void **data, size_t *len,
+				       struct graft_err *err);
+	uint64_t (*sym_addr)(void *ud, const char *name);
+	uint64_t (*now_ns)(void *ud);
+	/* Page-aligned, zeroed, read-write memory; protect takes OVL_PROT_*. */
+	void *(*pages_alloc)(void *ud, size_t len);
+	int (*pages_protect)(void *ud, void *p, size_t len, unsigned prot);
+	void (*pages_free)(void *ud, void *p, size_t len);
+	/*
+	 * Run entry(argc, argv) isolated where the platform can (protection
+	 * keys: the application's memory read-only); a fault becomes an error
+	 * and the application goes on. NULL: a plain call. *isolation names
+	 * what was used ("PKU", "none").
+	 */
+	enum graft_status (*call)(void *ud, int (*entry)(int, char **),
+				  int argc, char **argv, int *ret,
+				  const char **isolation, struct graft_err *err);
+};
+
+struct ovl_native;
+
+enum graft_status ovl_native_create(struct ovl_native **out,
+				    const struct ovl_native_host *host,
+				    const struct graft_alloc *alloc,
+				    struct graft_err *err);
+void ovl_native_free(struct ovl_native *n);
+/* Fill svc's load, run and unload entries. */
+void ovl_native_services(struct ovl_native *n, struct ovl_services *svc);
+
+/* ----------------------------------------------------------------------- */
 /* Parsing, shared by the services                                         */
 
 /*

@@ -24,32 +24,38 @@ static uint64_t probe_read(uint64_t dst, uint64_t size, uint64_t src,
 	return 0;
 }
 
-/* Copies up to size-1 readable bytes and a NUL; returns the length with
- * the NUL, or -EFAULT when src's first byte is unreadable (as Linux). */
-static uint64_t probe_read_str(uint64_t dst, uint64_t size, uint64_t src,
-			       struct ebpf_exec *x)
+/* Copies up to size-1 readable bytes and a NUL into d (host memory);
+ * returns the length with the NUL, or -EFAULT when src's first byte is
+ * unreadable (as Linux). */
+static int64_t copy_str(struct ebpf_exec *x, uint8_t *d, uint64_t size,
+			uint64_t src)
 {
-	if (!helper_mem(x, dst, size, EBPF_W, "probe_read_str", "dst"))
-		return 0;
 	if (size == 0)
 		return 0;
-	uint8_t *d = PTR(dst);
 	uint64_t i = 0;
 	for (; i + 1 < size; i++) {
 		if (!ebpf_exec_access_ok(x, src + i, 1, EBPF_R)) {
 			if (i == 0) {
 				memset(d, 0, size);
-				return (uint64_t)(int64_t)GRAFT_E_FAULT;
+				return GRAFT_E_FAULT;
 			}
 			break;
 		}
 		uint8_t c = *(const uint8_t *)PTR(src + i);
 		d[i] = c;
 		if (!c)
-			return i + 1;
+			return (int64_t)i + 1;
 	}
 	d[i] = 0;
-	return i + 1;
+	return (int64_t)i + 1;
+}
+
+static uint64_t probe_read_str(uint64_t dst, uint64_t size, uint64_t src,
+			       struct ebpf_exec *x)
+{
+	if (!helper_mem(x, dst, size, EBPF_W, "probe_read_str", "dst"))
+		return 0;
+	return (uint64_t)copy_str(x, PTR(dst), size, src);
 }
 
 #define PROBE(name, fn)                                                     \
@@ -144,8 +150,7 @@ static int format(struct ebpf_exec *x, const char *f, size_t flen,
 		int n;
 		if (c == 's') {
 			char str[256];
-			if ((int64_t)probe_read_str((uint64_t)(uintptr_t)str,
-						    sizeof str, a, x) < 0)
+			if (copy_str(x, (uint8_t *)str, sizeof str, a) < 0)
 				snprintf(str, sizeof str, "(efault)");
 			spec[s++] = 's';
 			n = snprintf(tmp, sizeof tmp, spec, str);
