@@ -73,6 +73,12 @@ static enum graft_status ptr_arith(struct vctx *v, struct vstate *st,
 
 static bool same_region(const struct vreg *a, const struct vreg *b)
 {
+	bool pa = a->type == T_PKT || a->type == T_PKT_END ||
+		  a->type == T_PKT_META;
+	bool pb = b->type == T_PKT || b->type == T_PKT_END ||
+		  b->type == T_PKT_META;
+	if (pa && pb)
+		return true; /* lengths: end - data, data - meta */
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {

@@ -199,8 +199,7 @@ static uint32_t helper_class(int32_t id)
 	case 9: case 10: case 11: case 13: case 17: case 18: case 19:
 	case 26: case 38: case 39: case 43:
 		return H_SKB;
-	case 4: case 14: case 15: case 16: case 35: case 45: case 112:
-	case 113: case 114: case 115:
+	case 14: case 15: case 16: case 35:
 		return H_TRACE;
 	case 23: case 51: return H_XDP | H_SKB;
 	default: return H_BASE;

@@ -154,7 +154,7 @@ static void for_each_reg(struct vstate *st,
 		for (int r = 0; r < EBPF_NREGS; r++)
 			fn(&f->r[r], arg);
 		for (uint32_t k = 0; k < f->nslots; k++)
-			if (f->s[k].t[0] == S_SPILL)
+			if (f->s[k].spill_size)
 				fn(&f->s[k].spill, arg);
 	}
 }

@@ -69,7 +69,9 @@ enum { S_INVALID, S_MISC, S_ZERO, S_SPILL };
 
 struct vslot {
 	uint8_t t[8];      /* t[i] for byte (slot base + i) */
-	struct vreg spill; /* valid when every t[i] == S_SPILL */
+	uint8_t spill_off; /* spilled register: bytes [off, off + size) */
+	uint8_t spill_size;/* 0: none; 8: a whole register */
+	struct vreg spill; /* the register (narrow spills: scalars only) */
 };
 
 #define NSLOTS (EBPF_STACK_SIZE / 8)
