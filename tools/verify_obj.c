@@ -31,8 +31,10 @@ void vo_verify(const struct graft_elf *elf, size_t i,
 	struct verify_map *maps = calloc(elf->nmaps + 1, sizeof *maps);
 	for (size_t m = 0; m < elf->nmaps; m++) {
 		const struct graft_map_def *d = &elf->maps[m].def;
-		maps[m] = (struct verify_map){ d->type, d->key_size,
-					       d->value_size, d->max_entries };
+		maps[m] = (struct verify_map){
+			d->type, d->key_size, d->value_size, d->max_entries,
+			d->flags & (VERIFY_MAP_F_RDONLY_PROG |
+				    VERIFY_MAP_F_WRONLY_PROG) };
 	}
 	/* source lines: one entry where the line changes */
 	struct verify_line *lines = calloc(p->ninsns + 1, sizeof *lines);

@@ -51,7 +51,7 @@ static const struct proto protos[] = {
 	  A_ANY, A_ANY),
 	P(11, "l4_csum_replace", R_INT, F_PKT_CHANGE, A_CTX, A_ANY, A_ANY,
 	  A_ANY, A_ANY),
-	P(12, "tail_call", R_INT, F_PROG_ARRAY, A_CTX, A_MAP, A_ANY),
+	P(12, "tail_call", R_INT, F_PROG_ARRAY | F_PKT_CHANGE, A_CTX, A_MAP, A_ANY),
 	P(14, "get_current_pid_tgid", R_INT, 0, A_NONE),
 	P(15, "get_current_uid_gid", R_INT, 0, A_NONE),
 	P(16, "get_current_comm", R_INT, 0, A_UMEM, A_SIZE),

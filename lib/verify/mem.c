@@ -284,7 +284,7 @@ enum graft_status check_mem_access(struct vctx *v, struct vstate *st,
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "this program type may not write the "
 				      "packet");
-		if (leak)
+		if (leak && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "pointer leaked into the packet");
 		if (!write)
@@ -300,7 +300,15 @@ enum graft_status check_mem_access(struct vctx *v, struct vstate *st,
 			ptr->type == T_MEM ? "memory" : "map value");
 		if (s)
 			return s;
-		if (leak)
+		uint32_t mf = ptr->type == T_MAP_VALUE ?
+				      v->o->maps[ptr->map].flags : 0;
+		if (write && (mf & VERIFY_MAP_F_RDONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "write into a read-only map value");
+		if (!write && (mf & VERIFY_MAP_F_WRONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "read from a write-only map value");
+		if (leak && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "pointer leaked into %s",
 				      ptr->type == T_MEM ? "helper memory" :

@@ -211,9 +211,23 @@ bool prog_helper_allowed(enum verify_prog_type t, int32_t id)
 	return (progs[t].helpers & helper_class(id)) != 0;
 }
 
+/*
+ * The kernel-compatible types (for the selftest corpus) follow what Linux
+ * allows a privileged loader: pointers may be returned, stored into maps
+ * and the packet, and moved to 32 bits (they become scalars). graft's own
+ * types forbid every such leak.
+ */
+bool prog_ptr_leaks_ok(enum verify_prog_type t);
+bool prog_ptr_leaks_ok(enum verify_prog_type t)
+{
+	return t == VERIFY_PROG_SKB || t == VERIFY_PROG_SOCKET ||
+	       t == VERIFY_PROG_KPROBE;
+}
+
 bool prog_ret_ok(enum verify_prog_type t, const struct vreg *r0)
 {
-	(void)t;
+	if (prog_ptr_leaks_ok(t))
+		return r0->type != T_NOT_INIT;
 	return r0->type == T_SCALAR;
 }
 

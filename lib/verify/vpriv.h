@@ -138,12 +138,14 @@ struct vctx {
 	uint8_t *prune;          /* per pc: a prune point */
 	uint8_t *subprog_start;  /* per pc: a local-call target */
 	struct vstate **explored;/* per pc: list */
+	uint16_t *nexplored;     /* per pc: list length */
 	struct vstate **stack;   /* pending branches */
 	uint32_t nstack, capstack;
 	uint32_t next_id;
 	uint64_t nstates;
 	enum graft_status status;
 	bool ctx_has_pkt;
+	bool ptr_leaks_ok;        /* kernel-compatible types: as root */
 };
 
 /* Memory and helpers (mem.c, helpers.c). */
