@@ -127,6 +127,10 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 			return GRAFT_OK;
 		}
 		struct vslot *sl = slot_at(f, (int32_t)lo);
+		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR)
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "partial overwrite of a spilled pointer "
+				      "at stack off %lld", (long long)lo);
 		if (val && !(lo % size) &&
 		    (size == 8 || (val->type == T_SCALAR &&
 				   (reg_is_const(val) ||

@@ -70,6 +70,9 @@ static enum graft_status check_structure(struct vctx *v)
 	for (size_t pc = 0; pc < v->n; pc++) {
 		const struct ebpf_insn *in = &v->insns[pc];
 		enum ebpf_op op = ebpf_decode(in);
+		if (in->code == 0x85 && in->src == EBPF_CALL_KFUNC)
+			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_ENOTSUP,
+				      "kfunc calls are not modeled");
 		if (op == EBPF_OP_COUNT)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_EINVAL,
 				      "unknown opcode %#04x", in->code);
