@@ -53,3 +53,9 @@ $(BUILD)/bench/overlay_trace: bench/overlay_trace.c $(PLAT) $(LIB)
 
 BENCH_DEPS += $(BUILD)/bench/overlay_trace $(BUILD)/overlay_bpf/exec.o \
 	$(BUILD)/overlay_native/hello.o
+
+# lib/overlay/console.c calls the platform, so this test links the library
+# before the platform (the generic test rule puts the platform first).
+$(BUILD)/tests/overlay_platform: tests/overlay_platform.c $(PLAT) $(LIB) tests/testlib.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIB) $(PLAT) $(LDLIBS)
