@@ -304,10 +304,15 @@ static int serve(const char *path, const char *d)
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* A steady load of requests, as clients of the app would send. */
+	pthread_t pt;
+	pthread_create(&pt, NULL, pinger, NULL);
 	printf("serving %s\n", path);
 	fflush(stdout);
 	while (!serve_stop)
 		pause();
+	atomic_store(&ping_stop, 1);
+	pthread_join(pt, NULL);
 	tapp_stop(&app);
 	tsrv_stop(&srv);
 	return 0;
