@@ -7,7 +7,7 @@
 #include "kernel.h"
 
 #define PIT_HZ 1193182ULL
-#define CALIBRATE_MS 2
+#define CALIBRATE_MS 1
 
 uint64_t boot_tsc;
 static uint64_t hz;
