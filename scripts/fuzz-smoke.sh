@@ -27,7 +27,12 @@ else
 	fail=$((fail + 1))
 	echo "FAIL $name: fuzzing found a crash:"
 	grep -E 'ERROR|SUMMARY|==[0-9]+==' "$work.log" | head -n 10 | sed 's/^/    /'
-	ls "$work"/crash-* 2>/dev/null | sed 's/^/    artifact: /'
+	# Keep what it found: the crash becomes a regression file once fixed.
+	keep=$(dirname "$target")/crashes/$name
+	mkdir -p "$keep"
+	for c in "$work"/crash-*; do
+		[ -f "$c" ] && cp "$c" "$keep/" && echo "    kept: $keep/$(basename "$c")"
+	done
 fi
 rm -f "$work.log"
 echo "$pass passed, $fail failed"

@@ -376,7 +376,12 @@ struct ebpf_exec {
 
 	/* set by a helper */
 	const struct ebpf_prog *tail_call; /* run this program next */
+	uint64_t tail_ctx;                 /* ... with this r1 (r2..r5 = 0) */
 	bool abort;                        /* ebpf_exec_abort was called */
+	/* tail calls taken so far in this run; a tail-call helper should fail
+	 * (and let the program go on) when it reaches EBPF_MAX_TAIL_CALLS,
+	 * else the run stops with GRAFT_EHELPER */
+	unsigned tail_calls;
 
 	/* the program's frames; frame 0 is at the top */
 	_Alignas(16) uint8_t stack[EBPF_STACK_SIZE * EBPF_MAX_FRAMES];
@@ -414,6 +419,23 @@ typedef enum graft_status (*ebpf_ld64_fn)(void *ud,
 					  uint64_t *value,
 					  struct graft_err *err);
 
+/*
+ * Executable memory for the JIT, supplied by the caller (library code
+ * cannot take it from an allocator). map returns `size` bytes of zeroed,
+ * page-aligned read-write memory or NULL; protect_rx makes [p, p+size)
+ * read+execute and never writable again (0 on success); unmap releases it.
+ * Memory is never writable and executable at once.
+ */
+struct ebpf_codemem {
+	void *(*map)(void *ud, size_t size);
+	int (*protect_rx)(void *ud, void *p, size_t size);
+	void (*unmap)(void *ud, void *p, size_t size);
+	void *ud;
+};
+
+/* mmap/mprotect/munmap (lib/ebpf/codemem_posix.c); no state. */
+extern const struct ebpf_codemem ebpf_codemem_posix;
+
 struct ebpf_load_opts {
 	const struct ebpf_helper *helpers; /* any order, IDs unique */
 	size_t nhelpers;
@@ -422,6 +444,8 @@ struct ebpf_load_opts {
 	ebpf_ld64_fn resolve_ld64;         /* NULL: pseudo lddw is an error */
 	void *resolve_ud;
 	struct graft_alloc alloc;          /* required */
+	/* code memory for EBPF_F_JIT; NULL = ebpf_codemem_posix */
+	const struct ebpf_codemem *codemem;
 };
 
 /*
@@ -454,6 +478,12 @@ unsigned ebpf_prog_flags(const struct ebpf_prog *prog);
  */
 enum graft_status ebpf_prog_run(const struct ebpf_prog *prog,
 				struct ebpf_exec *x);
+/*
+ * The machine code EBPF_F_JIT made for a program (for `graft disasm --jit`
+ * and benchmarks), or NULL when it was not compiled. *size gets its length.
+ */
+const void *ebpf_prog_jit_code(const struct ebpf_prog *prog, size_t *size);
+
 /* Always the interpreter (for differential tests). */
 enum graft_status ebpf_prog_interp(const struct ebpf_prog *prog,
 				   struct ebpf_exec *x);

@@ -1,0 +1,4 @@
+mov %r0, 0
+sub %r0, 1
+rsh32 %r0, -24
+exit

@@ -1,0 +1,109 @@
+/*
+ * jit_x86_64.h — state shared by the JIT's driver (jit_x86_64.c) and its
+ * per-instruction translators (jit_ops.c). Internal.
+ *
+ * Register map (never spilled):
+ *   r0 rax   r1 rdi   r2 rsi   r3 rdx   r4 rcx   r5 r8
+ *   r6 rbx   r7 r13   r8 r14   r9 r15   r10 rbp (frame top)
+ *   r12 = struct jit_ctx *   r9 = remaining budget (checked mode)
+ *   r10, r11 = scratch
+ * r1..r5 sit where SysV passes arguments, so a helper call needs only the
+ * exec pointer in r9. The machine stack stays 16-byte aligned in the body.
+ */
+#ifndef GRAFT_JIT_X86_64_H
+#define GRAFT_JIT_X86_64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graft/ebpf.h"
+#include "x86_emit.h"
+
+/* How the generated code stopped (jit_ctx.status). */
+enum {
+	JS_OK, JS_FAULT, JS_BUDGET, JS_DEPTH, JS_CALLX, JS_STOP, JS_PKT,
+	JS_COUNT
+};
+
+/*
+ * One run's context, on the C stack of the wrapper that enters the code.
+ * The generated code addresses fields by offsetof.
+ */
+struct jit_ctx {
+	struct ebpf_exec *x;
+	uint64_t budget;      /* remaining; saved across helpers and at exit */
+	uint64_t saved_rsp;   /* machine stack at entry, for unwinding */
+	uint64_t depth_limit; /* r10 of the deepest allowed frame */
+	uint64_t stack_top;   /* x->stack + its size */
+	uint64_t fault_addr;  /* EFAULT: the address; JS_CALLX: the ID */
+	uint32_t info;        /* pc << 5 | store << 4 | size */
+	uint32_t status;      /* JS_* */
+};
+
+/* A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind". */
+struct jit_cold {
+	uint32_t at;
+	uint32_t pc;
+	uint32_t kind;
+};
+
+/* A forward jump to a BPF pc's entry. */
+struct jit_fix {
+	uint32_t at;
+	uint32_t pc;
+};
+
+enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4 };
+
+struct jit {
+	const struct ebpf_prog *p;
+	const struct ebpf_insn *insns;
+	size_t n;
+	bool checked;
+	size_t pc;       /* being translated */
+	size_t cap;      /* bytes the body may use */
+	bool overflow;
+	struct xbuf b;
+	uint32_t *entry; /* per pc: code offset where jumps enter */
+	uint8_t *mark;   /* per pc: JM_* */
+	uint8_t *op;     /* per pc: enum ebpf_op */
+	struct jit_fix *fix;
+	size_t nfix;
+	struct jit_cold *cold;
+	size_t ncold;
+	/* shared stubs */
+	size_t l_exit[JS_COUNT];
+	size_t l_check[4]; /* by needed permission: EBPF_R, EBPF_W, EBPF_RW */
+	size_t l_callx;
+};
+
+/* Worst-case bytes one BPF instruction translates to (body + its charge). */
+#define JIT_MAX_INSN 192
+#define JIT_MAX_COLD 4 /* cold stubs per instruction */
+#define JIT_COLD_SIZE 16
+
+/* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
+unsigned jit_emit_insn(struct jit *j, size_t pc);
+
+/* A jump (cc < 0: jmp) to pc's entry, short when it is behind us. */
+void jit_jump_to(struct jit *j, int cc, size_t pc);
+/* A jcc rel32 to a cold stub that records pc and exits with `kind`. */
+void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind);
+
+/* The C side of legacy packet loads (jit_x86_64.c). */
+struct jit_pkt_result {
+	uint64_t value;
+	uint64_t ok;
+};
+struct jit_pkt_result jit_ld_pkt(struct ebpf_exec *x, uint64_t base,
+				 int64_t imm, uint64_t size);
+
+/* BPF register number -> x86 register. */
+static const uint8_t jit_reg[EBPF_NREGS] = {
+	RAX, RDI, RSI, RDX, RCX, R8, RBX, R13, R14, R15, RBP,
+};
+
+#define CTX(field) ((int32_t)offsetof(struct jit_ctx, field))
+
+#endif

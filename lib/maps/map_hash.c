@@ -1,0 +1,190 @@
+/*
+ * HASH and LRU_HASH: preallocated nodes, chained buckets, keys apart from
+ * values so a program's view (the values block) cannot corrupt a key or a
+ * chain. LRU keeps a recency list: lookups and updates move an entry to the
+ * front, and an update into a full map evicts the entry at the back. (Linux
+ * approximates this per CPU; on one CPU graft's order is exact.)
+ */
+#include "map_internal.h"
+
+#define NODE(m, i1) (&(m)->u.h.nodes[(i1) - 1])
+#define KEY(m, i1) ((m)->u.h.keys + (size_t)((i1) - 1) * (m)->def.key_size)
+#define VAL(m, i1) ((m)->values + (size_t)((i1) - 1) * (m)->vsize)
+
+static uint32_t hash_key(const void *key, uint32_t n)
+{
+	uint64_t h;
+	if (n == 4 || n == 8) {
+		uint64_t v = 0;
+		memcpy(&v, key, n);
+		h = (v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull;
+		return (uint32_t)(h >> 32);
+	}
+	h = 0xcbf29ce484222325ull;
+	const uint8_t *p = key;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+enum graft_status map_hash_init(struct graft_map *m, struct graft_err *err)
+{
+	uint32_t max = m->def.max_entries, nb = 1;
+	while (nb < max)
+		nb <<= 1;
+	m->u.h.nbuckets = nb;
+	m->u.h.buckets = map_zalloc(&m->alloc, (uint64_t)nb * 4);
+	m->u.h.nodes = map_zalloc(&m->alloc, (uint64_t)max * sizeof(struct hnode));
+	m->u.h.keys = map_zalloc(&m->alloc, (uint64_t)max * m->def.key_size);
+	m->values_len = (uint64_t)max * m->vsize;
+	m->values = map_zalloc(&m->alloc, m->values_len);
+	if (!m->u.h.buckets || !m->u.h.nodes || !m->u.h.keys || !m->values)
+		return graft_errf(err, GRAFT_ENOMEM,
+				  "out of memory for a hash of %u entries", max);
+	for (uint32_t i = 1; i <= max; i++)
+		NODE(m, i)->next = i < max ? i + 1 : 0;
+	m->u.h.free = 1;
+	return GRAFT_OK;
+}
+
+static uint32_t find(struct graft_map *m, const void *key, uint32_t h)
+{
+	uint32_t i = m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
+	while (i) {
+		struct hnode *n = NODE(m, i);
+		if (n->hash == h && !memcmp(KEY(m, i), key, m->def.key_size))
+			return i;
+		i = n->next;
+	}
+	return 0;
+}
+
+static void lru_unlink(struct graft_map *m, uint32_t i)
+{
+	struct hnode *n = NODE(m, i);
+	if (n->lru_prev)
+		NODE(m, n->lru_prev)->lru_next = n->lru_next;
+	else
+		m->u.h.lru_head = n->lru_next;
+	if (n->lru_next)
+		NODE(m, n->lru_next)->lru_prev = n->lru_prev;
+	else
+		m->u.h.lru_tail = n->lru_prev;
+	n->lru_prev = n->lru_next = 0;
+}
+
+static void lru_front(struct graft_map *m, uint32_t i)
+{
+	struct hnode *n = NODE(m, i);
+	n->lru_prev = 0;
+	n->lru_next = m->u.h.lru_head;
+	if (m->u.h.lru_head)
+		NODE(m, m->u.h.lru_head)->lru_prev = i;
+	m->u.h.lru_head = i;
+	if (!m->u.h.lru_tail)
+		m->u.h.lru_tail = i;
+}
+
+static void touch(struct graft_map *m, uint32_t i)
+{
+	if (m->def.type == GRAFT_MAP_LRU_HASH && m->u.h.lru_head != i) {
+		lru_unlink(m, i);
+		lru_front(m, i);
+	}
+}
+
+void *map_hash_lookup(struct graft_map *m, const void *key)
+{
+	uint32_t i = find(m, key, hash_key(key, m->def.key_size));
+	if (!i)
+		return NULL;
+	touch(m, i);
+	return VAL(m, i);
+}
+
+static void unlink_node(struct graft_map *m, uint32_t i)
+{
+	struct hnode *n = NODE(m, i);
+	uint32_t *pp = &m->u.h.buckets[n->hash & (m->u.h.nbuckets - 1)];
+	while (*pp != i)
+		pp = &NODE(m, *pp)->next;
+	*pp = n->next;
+	if (m->def.type == GRAFT_MAP_LRU_HASH)
+		lru_unlink(m, i);
+	n->used = 0;
+	n->next = m->u.h.free;
+	m->u.h.free = i;
+	m->u.h.count--;
+}
+
+int map_hash_update(struct graft_map *m, const void *key, const void *value,
+		    uint64_t flags)
+{
+	uint32_t h = hash_key(key, m->def.key_size);
+	uint32_t i = find(m, key, h);
+	if (i) {
+		if (flags == GRAFT_NOEXIST)
+			return GRAFT_E_EXIST;
+		memcpy(VAL(m, i), value, m->def.value_size);
+		touch(m, i);
+		return 0;
+	}
+	if (flags == GRAFT_EXIST)
+		return GRAFT_E_NOENT;
+	if (!m->u.h.free) {
+		if (m->def.type != GRAFT_MAP_LRU_HASH)
+			return GRAFT_E_2BIG;
+		unlink_node(m, m->u.h.lru_tail);
+	}
+	i = m->u.h.free;
+	struct hnode *n = NODE(m, i);
+	m->u.h.free = n->next;
+	n->used = 1;
+	n->hash = h;
+	uint32_t *b = &m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
+	n->next = *b;
+	*b = i;
+	memcpy(KEY(m, i), key, m->def.key_size);
+	memset(VAL(m, i), 0, m->vsize);
+	memcpy(VAL(m, i), value, m->def.value_size);
+	if (m->def.type == GRAFT_MAP_LRU_HASH)
+		lru_front(m, i);
+	m->u.h.count++;
+	return 0;
+}
+
+int map_hash_delete(struct graft_map *m, const void *key)
+{
+	uint32_t i = find(m, key, hash_key(key, m->def.key_size));
+	if (!i)
+		return GRAFT_E_NOENT;
+	unlink_node(m, i);
+	return 0;
+}
+
+/* Iteration order: buckets in index order, each chain from its head. */
+int map_hash_next_key(struct graft_map *m, const void *key, void *next)
+{
+	uint32_t b = 0, i = 0;
+	if (key) {
+		uint32_t h = hash_key(key, m->def.key_size);
+		uint32_t cur = find(m, key, h);
+		if (cur) {
+			i = NODE(m, cur)->next;
+			b = (h & (m->u.h.nbuckets - 1)) + 1;
+		}
+	}
+	while (!i && b < m->u.h.nbuckets)
+		i = m->u.h.buckets[b++];
+	if (!i)
+		return GRAFT_E_NOENT;
+	memcpy(next, KEY(m, i), m->def.key_size);
+	return 0;
+}
+
+void map_hash_dump(struct graft_map *m, graft_map_dump_fn fn, void *ud)
+{
+	for (uint32_t b = 0; b < m->u.h.nbuckets; b++)
+		for (uint32_t i = m->u.h.buckets[b]; i; i = NODE(m, i)->next)
+			fn(ud, KEY(m, i), VAL(m, i));
+}

@@ -1,0 +1,209 @@
+/*
+ * Function-entry attachments: bpf_attach, bpf_detach, bpf_list and the
+ * trampoline's entry (ovl_bpf_enter).
+ *
+ * A site is one traced function; its entry is hooked (through the host)
+ * while at least one program is attached there, and restored when the
+ * last one goes. Several programs on one site run in attach order. IDs
+ * are never reused, so a stale `bpf_detach ID` cannot hit a newer
+ * attachment. An object with attached programs stays loaded (refs).
+ *
+ * Not thread-safe: the unikernel's threads are cooperative, so the
+ * console and a traced function never run at the same time; a host with
+ * preemptive threads serialises console commands and traced calls.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bpf_internal.h"
+
+static int find_site(struct ovl_bpf *b, uint64_t addr)
+{
+	for (unsigned i = 0; i < OVL_BPF_MAX_SITES; i++)
+		if (b->sites[i].used && b->sites[i].addr == addr)
+			return (int)i;
+	return -1;
+}
+
+enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
+				     struct ovl_out *out,
+				     struct graft_err *err)
+{
+	struct ovl_bpf *b = ud;
+	const struct ovl_bpf_host *h = &b->opts.host;
+	if (!h->sym_addr || !h->hook)
+		return graft_errf(err, GRAFT_ENOTSUP,
+				  "function-entry hooks are not available here");
+	if (strlen(argv[1]) >= sizeof b->sites[0].symbol)
+		return graft_errf(err, GRAFT_EINVAL, "symbol name too long");
+	uint64_t addr = h->sym_addr(h->ud, argv[1]);
+	if (!addr)
+		return graft_errf(err, GRAFT_ENOENT, "unknown symbol '%.64s'",
+				  argv[1]);
+	unsigned slot, prog;
+	if (ovl_bpf_get_obj(b, argv[2], &slot, err) ||
+	    ovl_bpf_find_prog(b, slot, argc > 3 ? argv[3] : NULL, &prog, err))
+		return err->status;
+	struct ovl_attach *a = NULL;
+	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH && !a; i++)
+		if (!b->att[i].used)
+			a = &b->att[i];
+	if (!a)
+		return graft_errf(err, GRAFT_ENOMEM, "all %d attachments in use",
+				  OVL_BPF_MAX_ATTACH);
+	int site = find_site(b, addr);
+	bool fresh = site < 0;
+	for (unsigned i = 0; fresh && i < OVL_BPF_MAX_SITES; i++) {
+		if (!b->sites[i].used) {
+			site = (int)i;
+			break;
+		}
+	}
+	if (site < 0)
+		return graft_errf(err, GRAFT_ENOMEM, "all %d traced functions in use",
+				  OVL_BPF_MAX_SITES);
+	struct ovl_site *s = &b->sites[site];
+	if (fresh) {
+		struct graft_err e = { GRAFT_OK, "" };
+		if (h->hook(h->ud, addr, (uint32_t)site, true, &e))
+			return graft_errf(err, e.status, "%s: %s", argv[1], e.msg);
+		memset(s, 0, sizeof *s);
+		s->used = true;
+		s->addr = addr;
+		snprintf(s->symbol, sizeof s->symbol, "%s", argv[1]);
+	}
+	/* Filled before it is marked used: a traced call never sees half. */
+	memset(a, 0, sizeof *a);
+	a->id = b->next_id++;
+	a->site = (uint32_t)site;
+	a->obj = slot;
+	a->prog = prog;
+	a->used = true;
+	s->nprogs++;
+	b->objs[slot].refs++;
+	ovl_ok(out, "attached %s to %s as %u", b->objs[slot].elf->progs[prog].name,
+	       s->symbol, a->id);
+	return GRAFT_OK;
+}
+
+static enum graft_status detach_one(struct ovl_bpf *b, struct ovl_attach *a,
+				    struct graft_err *err)
+{
+	struct ovl_site *s = &b->sites[a->site];
+	a->used = false;
+	b->objs[a->obj].refs--;
+	if (--s->nprogs)
+		return GRAFT_OK;
+	s->used = false;
+	struct graft_err e = { GRAFT_OK, "" };
+	if (b->opts.host.hook(b->opts.host.ud, s->addr, a->site, false, &e))
+		return graft_errf(err, e.status, "%s: restoring the entry: %s",
+				  s->symbol, e.msg);
+	return GRAFT_OK;
+}
+
+enum graft_status ovl_bpf_detach_cmd(void *ud, int argc, char *const *argv,
+				     struct ovl_out *out,
+				     struct graft_err *err)
+{
+	struct ovl_bpf *b = ud;
+	unsigned n = 0;
+	(void)argc;
+	if (ovl_is_number(argv[1])) {
+		uint64_t id;
+		ovl_parse_u64(argv[1], &id, NULL);
+		for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH; i++) {
+			if (b->att[i].used && b->att[i].id == id) {
+				ovl_ok(out, "detached %llu", (unsigned long long)id);
+				return detach_one(b, &b->att[i], err);
+			}
+		}
+		return graft_errf(err, GRAFT_ENOENT, "nothing attached as %.32s",
+				  argv[1]);
+	}
+	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH; i++) {
+		struct ovl_attach *a = &b->att[i];
+		if (!a->used || strcmp(b->sites[a->site].symbol, argv[1]))
+			continue;
+		if (detach_one(b, a, err))
+			return err->status;
+		n++;
+	}
+	if (!n)
+		return graft_errf(err, GRAFT_ENOENT, "nothing attached to '%.64s'",
+				  argv[1]);
+	ovl_ok(out, "detached %u from %s", n, argv[1]);
+	return GRAFT_OK;
+}
+
+enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
+				   struct ovl_out *out, struct graft_err *err)
+{
+	struct ovl_bpf *b = ud;
+	unsigned n = 0;
+	(void)argc, (void)argv, (void)err;
+	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH; i++) {
+		const struct ovl_attach *a = &b->att[i];
+		if (!a->used)
+			continue;
+		if (!n++)
+			ovl_printf(out, "%4s %-20s %-24s %10s %12s %8s %6s %6s\n", "id",
+				   "function", "program", "hits", "total ns",
+				   "avg ns", "errors", "missed");
+		const struct ovl_obj *o = &b->objs[a->obj];
+		char prog[2 * GRAFT_ELF_NAME + sizeof o->path];
+		snprintf(prog, sizeof prog, "%s:%s", o->path,
+			 o->elf->progs[a->prog].name);
+		ovl_printf(out, "%4u %-20s %-24s %10llu %12llu %8llu %6llu %6llu\n",
+			   a->id, b->sites[a->site].symbol, prog,
+			   (unsigned long long)a->hits, (unsigned long long)a->ns,
+			   (unsigned long long)(a->hits ? a->ns / a->hits : 0),
+			   (unsigned long long)a->errors,
+			   (unsigned long long)a->missed);
+		if (a->errors)
+			ovl_printf(out, "     last error: %s\n", a->last_error);
+	}
+	ovl_ok(out, "%u attached", n);
+	return GRAFT_OK;
+}
+
+void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
+		   uint64_t ret_addr)
+{
+	if (site >= OVL_BPF_MAX_SITES || !b->sites[site].used)
+		return;
+	bool nested = b->busy;
+	b->busy = true;
+	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH; i++) {
+		struct ovl_attach *a = &b->att[i];
+		if (!a->used || a->site != site)
+			continue;
+		if (nested) {
+			a->missed++;
+			continue;
+		}
+		const struct ovl_obj *o = &b->objs[a->obj];
+		struct ebpf_exec *x = &b->x;
+		ebpf_exec_init(x);
+		struct graft_err e = { GRAFT_OK, "" };
+		enum graft_status st = graft_obj_exec(o->obj, x, &b->env, &e);
+		if (!st)
+			st = ebpf_exec_add_region(x, args, 6 * sizeof args[0], EBPF_R);
+		x->budget = b->opts.budget;
+		x->arg[0] = (uint64_t)(uintptr_t)args;
+		b->ret_addr = ret_addr;
+		uint64_t t0 = ovl_bpf_now(b);
+		if (!st)
+			st = ebpf_prog_run(o->obj->progs[a->prog], x);
+		a->ns += ovl_bpf_now(b) - t0;
+		a->hits++;
+		if (st) {
+			a->errors++;
+			snprintf(a->last_error, sizeof a->last_error, "%.*s",
+				 (int)sizeof a->last_error - 1,
+				 x->err.status ? x->err.msg : e.msg);
+		}
+	}
+	if (!nested)
+		b->busy = false;
+}

@@ -1,0 +1,75 @@
+/* Internal to lib/overlay: the eBPF services' state (bpf.c, attach.c). */
+#ifndef GRAFT_OVERLAY_BPF_INTERNAL_H
+#define GRAFT_OVERLAY_BPF_INTERNAL_H
+
+#include "graft/ebpf.h"
+#include "graft/elf.h"
+#include "graft/maps.h"
+#include "graft/overlay.h"
+
+/* A loaded object, cached by path and content hash. */
+struct ovl_obj {
+	bool used;
+	char path[128];
+	uint64_t hash, size;
+	uint64_t last_use;       /* for eviction: older goes first */
+	unsigned refs;           /* attachments using it */
+	struct graft_elf *elf;
+	struct graft_obj *obj;
+};
+
+/* A function being traced: its entry is hooked while nprogs > 0. */
+struct ovl_site {
+	bool used;
+	char symbol[64];
+	uint64_t addr;
+	unsigned nprogs;
+};
+
+struct ovl_attach {
+	bool used;
+	uint32_t id;             /* what bpf_detach ID names; never reused */
+	uint32_t site;
+	uint32_t obj, prog;      /* indexes into objs[] and its programs */
+	uint64_t hits, ns, errors, missed;
+	char last_error[96];
+};
+
+struct ovl_bpf {
+	struct ovl_bpf_opts opts;
+	struct graft_alloc alloc;
+	struct graft_registry *reg;
+	struct graft_env env;
+	struct ebpf_helper *helpers;
+	size_t nhelpers;
+	uint64_t clock;          /* use counter for the object cache */
+	uint64_t runs, run_errors;
+	struct ovl_obj objs[OVL_BPF_MAX_OBJS];
+	struct ovl_site sites[OVL_BPF_MAX_SITES];
+	struct ovl_attach att[OVL_BPF_MAX_ATTACH];
+	uint32_t next_id;
+	bool busy;               /* a program is running: no re-entry */
+	uint64_t ret_addr;       /* of the traced call being run */
+	struct ovl_service prev_stats;
+	struct ebpf_exec x;      /* big (its stack): kept off thread stacks */
+};
+
+/* Load (or find in the cache) the object at path; *slot is its index. */
+enum graft_status ovl_bpf_get_obj(struct ovl_bpf *b, const char *path,
+				  unsigned *slot, struct graft_err *err);
+/* Index of a program of an object by name, or its first without one. */
+enum graft_status ovl_bpf_find_prog(struct ovl_bpf *b, unsigned slot,
+				    const char *name, unsigned *prog,
+				    struct graft_err *err);
+uint64_t ovl_bpf_now(struct ovl_bpf *b);
+
+enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
+				     struct ovl_out *out,
+				     struct graft_err *err);
+enum graft_status ovl_bpf_detach_cmd(void *ud, int argc, char *const *argv,
+				     struct ovl_out *out,
+				     struct graft_err *err);
+enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
+				   struct ovl_out *out, struct graft_err *err);
+
+#endif

@@ -1,0 +1,18 @@
+# The verifier's corpus benchmark: a runner linked with libbpf (for the
+# kernel's verifier and BTF) and `make bench-verify`, which installs the
+# kernel source package when missing and runs bench/verify.sh.
+
+VERIFY_RUNNER := $(BUILD)/bench/verify-runner
+VERIFY_RUNNER_SRCS := $(wildcard bench/verify/*.c)
+
+$(VERIFY_RUNNER): $(VERIFY_RUNNER_SRCS) bench/verify/elfprog.h $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Ibench/verify $(LDFLAGS) -o $@ $(VERIFY_RUNNER_SRCS) \
+		$(LIB) -lbpf $(LDLIBS)
+
+BENCH_DEPS += $(VERIFY_RUNNER)
+
+.PHONY: bench-verify
+bench-verify: deps
+	@$(MAKE) --no-print-directory $(GRAFT) $(VERIFY_RUNNER)
+	@BUILD=$(BUILD) bash bench/verify.sh

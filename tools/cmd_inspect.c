@@ -1,0 +1,122 @@
+/*
+ * graft inspect OBJ — what an ELF object holds: sections, programs (with
+ * the functions linked into each), maps, relocations and a BTF summary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "graft/elf.h"
+
+static const char *map_type_name(uint32_t t)
+{
+	switch (t) {
+	case GRAFT_MAP_HASH: return "hash";
+	case GRAFT_MAP_ARRAY: return "array";
+	case GRAFT_MAP_PROG_ARRAY: return "prog_array";
+	case GRAFT_MAP_LRU_HASH: return "lru_hash";
+	case GRAFT_MAP_QUEUE: return "queue";
+	case GRAFT_MAP_STACK: return "stack";
+	case GRAFT_MAP_RINGBUF: return "ringbuf";
+	default: return "?";
+	}
+}
+
+static const char *reloc_name(uint32_t t)
+{
+	switch (t) {
+	case 1: return "R_BPF_64_64";
+	case 2: return "R_BPF_64_ABS64";
+	case 3: return "R_BPF_64_ABS32";
+	case 10: return "R_BPF_64_32";
+	default: return "?";
+	}
+}
+
+static void print_elf(const char *path, const struct graft_elf *e, bool lines)
+{
+	printf("object %s: license \"%s\"\n", path, e->license);
+	printf("sections (%zu):\n", e->nsections);
+	for (size_t i = 1; i < e->nsections; i++)
+		printf("  [%2zu] %-24s type %2u flags 0x%x size %llu\n", i,
+		       e->sections[i].name, e->sections[i].type,
+		       e->sections[i].flags,
+		       (unsigned long long)e->sections[i].size);
+	printf("programs (%zu):\n", e->nprogs);
+	for (size_t i = 0; i < e->nprogs; i++) {
+		const struct graft_elf_prog *g = &e->progs[i];
+		printf("  %-20s section %-12s %zu insns", g->name, g->section,
+		       g->ninsns);
+		for (size_t k = 1; k < g->npieces; k++)
+			printf("%s%s@%u", k == 1 ? ", calls " : " ",
+			       g->pieces[k].func, g->pieces[k].pc);
+		putchar('\n');
+		const char *file, *text;
+		uint32_t line;
+		if (lines && graft_elf_line(e, i, 0, &file, &line, &text))
+			printf("      starts at %s:%u: %s\n", file, line,
+			       text ? text : "");
+	}
+	const char *kinds[] = { "btf", "legacy", "data" };
+	printf("maps (%zu):\n", e->nmaps);
+	for (size_t i = 0; i < e->nmaps; i++) {
+		const struct graft_elf_map *m = &e->maps[i];
+		printf("  %-16s %-6s %-10s key %u value %u entries %u flags 0x%x%s",
+		       m->name, kinds[m->kind], map_type_name(m->def.type),
+		       m->def.key_size, m->def.value_size, m->def.max_entries,
+		       m->def.flags, m->pinning ? " pinned" : "");
+		for (uint32_t k = 0; k < m->ninit_progs; k++)
+			printf(" [%u]=%s", m->init_slot[k],
+			       e->progs[m->init_prog[k]].name);
+		putchar('\n');
+	}
+	printf("relocations (%zu):\n", e->nrelocs);
+	for (size_t i = 0; i < e->nrelocs; i++) {
+		const struct graft_elf_reloc *r = &e->relocs[i];
+		printf("  %-12s +%-5llu %-15s %-5s %s\n", r->section,
+		       (unsigned long long)r->offset, reloc_name(r->type), r->what,
+		       r->symbol);
+	}
+	if (e->has_btf)
+		printf("btf: %u types, %u func_info, %u line_info\n", e->btf_types,
+		       e->btf_func_info, e->btf_line_info);
+	else
+		printf("btf: none\n");
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	bool lines = true;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: graft inspect [--no-lines] OBJ\n");
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--no-lines"))
+			lines = false;
+		else if (!path)
+			path = argv[i];
+		else
+			return cli_error("inspect: one object at a time");
+	}
+	if (!path)
+		return cli_error("usage: graft inspect OBJ"), EXIT_USAGE;
+	struct graft_err err = { 0 };
+	size_t len;
+	char *buf = cli_read_file(path, &len, &err);
+	if (!buf)
+		return cli_error("%s", err.msg);
+	struct graft_alloc a = cli_alloc();
+	struct graft_elf *e;
+	if (graft_elf_open(&e, buf, len, &a, &err)) {
+		free(buf);
+		return cli_error("%s: %s: %s", path, graft_status_name(err.status),
+				 err.msg);
+	}
+	free(buf);
+	print_elf(path, e, lines);
+	graft_elf_close(e);
+	return EXIT_OK;
+}
