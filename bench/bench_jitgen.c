@@ -89,29 +89,21 @@ void bench_gen_program(struct ebpf_insn *out, size_t n, uint32_t seed)
 }
 
 /*
- * Code memory that times the default one, so the system calls' share
- * (mmap, mprotect, munmap and the page faults they bring) is visible.
+ * Code memory that times the default one (memfd), so the system calls'
+ * share (memfd, write, mmap and munmap) is visible.
  */
-static void *timed_map(void *ud, size_t size)
+static void *timed_install(void *ud, const void *code, size_t size)
 {
 	uint64_t t0 = bench_now_ns();
-	void *p = ebpf_codemem_posix.map(ebpf_codemem_posix.ud, size);
+	void *p = ebpf_codemem_memfd.install(ebpf_codemem_memfd.ud, code, size);
 	*(uint64_t *)ud += bench_now_ns() - t0;
 	return p;
 }
 
-static int timed_protect(void *ud, void *p, size_t size)
+static void timed_release(void *ud, void *p, size_t size)
 {
 	uint64_t t0 = bench_now_ns();
-	int r = ebpf_codemem_posix.protect_rx(ebpf_codemem_posix.ud, p, size);
-	*(uint64_t *)ud += bench_now_ns() - t0;
-	return r;
-}
-
-static void timed_unmap(void *ud, void *p, size_t size)
-{
-	uint64_t t0 = bench_now_ns();
-	ebpf_codemem_posix.unmap(ebpf_codemem_posix.ud, p, size);
+	ebpf_codemem_memfd.release(ebpf_codemem_memfd.ud, p, size);
 	*(uint64_t *)ud += bench_now_ns() - t0;
 }
 
@@ -130,7 +122,7 @@ static bool time_loads(const struct ebpf_insn *p, size_t n, unsigned flags,
 	double *v = calloc(3 * (size_t)runs, sizeof *v), *c = v + runs;
 	double *u = c + runs;
 	uint64_t cm_ns = 0;
-	struct ebpf_codemem cm = { timed_map, timed_protect, timed_unmap,
+	struct ebpf_codemem cm = { timed_install, timed_release,
 				   &cm_ns };
 	if (!v) {
 		snprintf(why, whylen, "out of memory");
@@ -236,7 +228,7 @@ bool bench_jit_compile_time(unsigned runs)
 	       "%zu bytes of code\n", ju.load, ju.code);
 	printf("  JIT's share (checked load - interpreter load): %9.1f ns\n",
 	       jc.load - ti.load);
-	printf("  of which code memory (mmap + mprotect):        %9.1f ns "
+	printf("  of which code memory (memfd + write + mmap):   %9.1f ns "
 	       "(and munmap at free: %.1f ns)\n", jc.codemem, jc.unmap);
 	printf("  load with JIT less code memory:                %9.1f ns "
 	       "(%s 50 us)\n", jc.load - jc.codemem,

@@ -324,10 +324,36 @@ static void emit_charge(struct jit *j, size_t pc)
 	jit_cold_jcc(j, CC_B, pc, JS_BUDGET);
 }
 
+/*
+ * Make room for `need` more bytes of code: the scratch buffer starts near
+ * the usual size and doubles (code is position-independent until it is
+ * installed). False, with j->overflow, past the bound or without memory.
+ */
+static bool jit_room(struct jit *j, size_t need)
+{
+	if (j->b.n + need <= j->cap)
+		return true;
+	size_t cap = j->cap * 2 > j->b.n + need ? j->cap * 2 : j->b.n + need;
+	uint8_t *nb = j->overflow || cap > j->bound
+			      ? NULL
+			      : j->p->alloc.alloc(j->p->alloc.ud, JIT_HDR + cap);
+	if (!nb) {
+		j->overflow = true;
+		return false;
+	}
+	memcpy(nb, j->b.p - JIT_HDR, JIT_HDR + j->b.n);
+	j->p->alloc.free(j->p->alloc.ud, j->b.p - JIT_HDR);
+	j->b.p = nb + JIT_HDR;
+	j->cap = cap;
+	return true;
+}
+
 static void emit_body(struct jit *j)
 {
 	struct xbuf *b = &j->b;
 	for (size_t pc = 0; pc < j->n;) {
+		if (!jit_room(j, JIT_MAX_INSN))
+			return;
 		j->pc = pc;
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
@@ -348,16 +374,14 @@ static void emit_body(struct jit *j)
 				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 		}
-		if (b->n + JIT_MAX_INSN > j->cap) {
-			j->overflow = true;
-			return;
-		}
 		unsigned used = jit_emit_insn(j, pc);
 		for (unsigned k = 1; k < used; k++)
 			j->entry[pc + k] = j->entry[pc];
 		pc += used;
 	}
 	/* Cold paths: "mov r10d, pc << 5; [mov r11, rbp;] jmp exit". */
+	if (!jit_room(j, j->ncold * JIT_COLD_SIZE))
+		return;
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
@@ -457,15 +481,9 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
-	/* Code is emitted into scratch memory sized for the worst case, then
-	 * copied into a mapping of exactly its size: fewer pages to map,
-	 * fault in and protect (each costs a trip through the kernel). */
-	size_t bound = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER +
-		       n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
 	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
 		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
-	meta = (meta + 15) & ~(size_t)15;
-	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta + JIT_HDR + bound);
+	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
@@ -480,8 +498,17 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		p->alloc.free(p->alloc.ud, s);
 		return st;
 	}
-	j.b = (struct xbuf){ s + meta + JIT_HDR, 0 };
-	j.cap = bound - n * JIT_MAX_COLD * JIT_COLD_SIZE;
+	/* Code goes to scratch memory after a header: first sized for the
+	 * usual 10-30 bytes per instruction, grown up to the worst case. */
+	size_t stubs = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER;
+	j.bound = stubs + n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
+	j.cap = stubs + n * 32 + JIT_MAX_INSN;
+	uint8_t *buf = p->alloc.alloc(p->alloc.ud, JIT_HDR + j.cap);
+	if (!buf) {
+		p->alloc.free(p->alloc.ud, s);
+		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
+	}
+	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -490,19 +517,22 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	}
 	emit_callx_stub(&j);
 	size_t entry = j.b.n;
-	emit_entry(&j);
+	if (jit_room(&j, JIT_MAX_INSN))
+		emit_entry(&j);
 	emit_body(&j);
-	if (j.overflow || j.b.n > bound) {
-		p->alloc.free(p->alloc.ud, s);
+	p->alloc.free(p->alloc.ud, s);
+	buf = j.b.p - JIT_HDR;
+	if (j.overflow) {
+		p->alloc.free(p->alloc.ud, buf);
 		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: code for %zu instructions exceeds its bound",
+				  "JIT: out of memory for the code of %zu instructions",
 				  n);
 	}
 	size_t map_size = JIT_HDR + j.b.n;
 	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
-	memcpy(s + meta, &h, sizeof h);
-	uint8_t *base = cm->install(cm->ud, s + meta, map_size);
-	p->alloc.free(p->alloc.ud, s);
+	memcpy(buf, &h, sizeof h);
+	uint8_t *base = cm->install(cm->ud, buf, map_size);
+	p->alloc.free(p->alloc.ud, buf);
 	if (!base)
 		return graft_errf(err, GRAFT_ENOMEM,
 				  "JIT: cannot install %zu bytes of code", map_size);

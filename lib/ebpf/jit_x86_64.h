@@ -65,7 +65,8 @@ struct jit {
 	size_t n;
 	bool checked;
 	size_t pc;       /* being translated */
-	size_t cap;      /* bytes the body may use */
+	size_t cap;      /* bytes of code the scratch buffer holds */
+	size_t bound;    /* the most code this program may need */
 	bool overflow;
 	struct xbuf b;
 	uint32_t *entry; /* per pc: code offset where jumps enter */
