@@ -434,7 +434,12 @@ enum graft_status ovl_bpf_create(struct ovl_bpf **out,
 	size_t cap = 256;
 	b->helpers = b->alloc.alloc(b->alloc.ud, cap * sizeof *b->helpers);
 	if (b->helpers)
-		b->nhelpers = graft_helpers_all(b->helpers, cap);
+		b->nhelpers = graft_helpers_all(b->helpers, cap - ovl_nhelpers);
+	if (b->nhelpers) {
+		memcpy(b->helpers + b->nhelpers, ovl_helpers,
+		       ovl_nhelpers * sizeof *b->helpers);
+		b->nhelpers += ovl_nhelpers;
+	}
 	if (!b->helpers || !b->nhelpers ||
 	    graft_registry_create(&b->reg, &b->alloc, err)) {
 		ovl_bpf_free(b);

@@ -76,6 +76,10 @@ enum graft_status ovl_bpf_find_prog(struct ovl_bpf *b, unsigned slot,
 				    struct graft_err *err);
 uint64_t ovl_bpf_now(struct ovl_bpf *b);
 
+/* The overlay's own helpers (helpers.c). */
+extern const struct ebpf_helper ovl_helpers[];
+extern const size_t ovl_nhelpers;
+
 enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,
 				     struct graft_err *err);
