@@ -86,6 +86,16 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 enum graft_status ovl_bpf_detach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,
 				     struct graft_err *err);
+enum graft_status ovl_bpf_map_get(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_put(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_del(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_dump(void *ud, int argc, char *const *argv,
+				   struct ovl_out *out, struct graft_err *err);
+/* The base name of a path (after the last '/'). */
+const char *ovl_base_name(const char *path);
 enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 				   struct ovl_out *out, struct graft_err *err);
 
