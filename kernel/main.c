@@ -73,12 +73,16 @@ void kmain(uint32_t start_info)
 	early_tp[0] = (uint64_t)early_tp;
 	wrmsr(0xc0000100, (uint64_t)early_tp); /* FS base */
 	serial_init();
+	uint64_t t_serial = rdtsc();
 	pvh_parse(start_info);
 	strncpy(cmdline_text, boot.cmdline, sizeof cmdline_text - 1);
 	cpu_init();
+	uint64_t t_cpu = rdtsc();
 	mm_init();
+	uint64_t t_mm = rdtsc();
 	lapic_init();
 	time_init();
+	uint64_t t_time = rdtsc();
 	sched_init();
 	irq_enable();
 	char err[128];
@@ -86,6 +90,9 @@ void kmain(uint32_t start_info)
 		kprintf("graft: %s\n", err);
 		kexit(KEXIT_CMDLINE);
 	}
+	if (kopt("debug"))
+		kprintf("graft: boot phases (TSC ticks): serial %lu, cpu %lu, mm %lu, time %lu\n",
+			t_serial - boot_tsc, t_cpu - t_serial, t_mm - t_cpu, t_time - t_mm);
 	if (kopt("debug"))
 		kprintf("graft: %lu MiB RAM, %lu free pages, TSC %lu MHz, cmdline '%s'\n",
 			boot.ram_top >> 20, mm_pages_free(), tsc_hz() / 1000000, cmdline_text);

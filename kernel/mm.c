@@ -199,25 +199,30 @@ void mm_init(void)
 		kpanic("out of memory for page tables");
 	uint64_t top = ALIGN_UP(boot.ram_top, 0x200000);
 	uint64_t rw = PTE_W | PTE_U | PTE_NX;
-	for (uint64_t a = 0; a < top;) {
-		if (a >= SMALL_LIMIT && !(a & 0x1fffff)) {
-			uint64_t *t = pml4;
-			for (int shift = 39; shift > 21; shift -= 9)
-				t = table_next(t, (a >> shift) & 511, 1);
-			if (!t)
-				kpanic("out of memory for page tables");
+	/* One 2 MiB step at a time: a page-directory entry, or a page table
+	 * filled in one loop (map_range per page is slow under TCG). */
+	for (uint64_t a = 0; a < top; a += 0x200000) {
+		uint64_t *t = pml4;
+		for (int shift = 39; shift > 21 && t; shift -= 9)
+			t = table_next(t, (a >> shift) & 511, 1);
+		if (!t)
+			kpanic("out of memory for page tables");
+		if (a >= SMALL_LIMIT) {
 			t[(a >> 21) & 511] = a | rw | PTE_P | PTE_PS;
-			a += 0x200000;
 			continue;
 		}
-		uint64_t flags = rw;
-		if (a >= (uintptr_t)__image_start && a < (uintptr_t)__text_end)
-			flags = PTE_U;
-		else if (a >= (uintptr_t)__text_end && a < (uintptr_t)__rodata_end)
-			flags = PTE_U | PTE_NX;
-		if (a && map_range(a, a, PAGE_SIZE, flags))
+		uint64_t *pt = page_alloc(1);
+		if (!pt)
 			kpanic("out of memory for page tables");
-		a += PAGE_SIZE;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t p = a + i * PAGE_SIZE, flags = rw;
+			if (p >= (uintptr_t)__image_start && p < (uintptr_t)__text_end)
+				flags = PTE_U;
+			else if (p >= (uintptr_t)__text_end && p < (uintptr_t)__rodata_end)
+				flags = PTE_U | PTE_NX;
+			pt[i] = p ? p | flags | PTE_P : 0;
+		}
+		t[(a >> 21) & 511] = (uint64_t)pt | PTE_P | PTE_W | PTE_U;
 	}
 	__asm__ volatile("movq %0, %%cr3" ::"r"(pml4) : "memory");
 }

@@ -27,7 +27,7 @@ static struct vq rxq, txq;
 static int present, raw_mode;
 static uint8_t mac[6];
 static uint8_t *tx_free[TX_BUFS];
-static unsigned ntx_free;
+static unsigned ntx_free, ntx_total;
 static struct waitq tx_waiters, raw_waiters;
 static struct {
 	uint8_t *buf;
@@ -132,6 +132,7 @@ void net_init(void)
 		if (b)
 			tx_free[ntx_free++] = b;
 	}
+	ntx_total = ntx_free;
 	virtio_ready(&dev);
 	vq_kick(&rxq);
 	devices_register_irq(&dev);
@@ -164,6 +165,22 @@ int net_send_frame(const void *frame, size_t len)
 	vq_kick(&txq);
 	net_tx_frames++;
 	return 0;
+}
+
+/* Before the guest exits: give QEMU up to 100 ms to send what is queued
+ * (it transmits from a bottom half, after our notify returns). */
+void net_flush(void)
+{
+	if (!present)
+		return;
+	uint64_t until = time_ns() + 100000000ULL;
+	uint32_t len;
+	uint8_t *buf;
+	while (ntx_free < ntx_total && time_ns() < until) {
+		while ((buf = vq_get(&txq, &len)))
+			tx_free[ntx_free++] = buf;
+		cpu_relax();
+	}
 }
 
 ssize_t net_recv_frame(void *out, size_t cap, uint64_t deadline)

@@ -256,7 +256,11 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 		strcpy(u->machine, "x86_64");
 		return 0;
 	}
-	case SYS_exit: case SYS_exit_group: kexit((int)(a0 & 0xff));
+	case SYS_exit: case SYS_exit_group: {
+		void net_flush(void);
+		net_flush();
+		kexit((int)(a0 & 0xff));
+	}
 	default:
 		break;
 	}

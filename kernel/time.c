@@ -7,7 +7,7 @@
 #include "kernel.h"
 
 #define PIT_HZ 1193182ULL
-#define CALIBRATE_MS 2
+#define CALIBRATE_MS 1
 
 uint64_t boot_tsc;
 static uint64_t hz;
@@ -61,9 +61,29 @@ static uint64_t measure(void)
 	return (t1 - t0) * PIT_HZ / (uint16_t)(c0 - c1);
 }
 
+/* Hypervisors that know the TSC rate say so in CPUID 0x40000010 (kHz). */
+static uint64_t hypervisor_tsc_hz(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 31)))
+		return 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000), "c"(0));
+	if (a < 0x40000010)
+		return 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000010), "c"(0));
+	return (uint64_t)a * 1000;
+}
+
 void time_init(void)
 {
 	uint64_t m[3];
+	hz = hypervisor_tsc_hz();
+	if (hz >= 1000000) {
+		mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / hz);
+		irq_set_handler(0, timer_irq, 0);
+		return;
+	}
 	for (int i = 0; i < 3; i++)
 		m[i] = measure();
 	/* median of three */

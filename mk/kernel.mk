@@ -19,7 +19,10 @@ KCFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -ffreestanding -fno-pie -fno-pi
 	-fno-stack-protector -mno-red-zone -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -Iinclude -Ikernel -MMD -MP
-APP_KCFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fno-pie -fno-pic \
+# Extra flags for application code in images (e.g. patchable function
+# entries for tracing); other areas may append.
+KAPP_EXTRA_CFLAGS ?=
+APP_KCFLAGS = $(KAPP_EXTRA_CFLAGS) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fno-pie -fno-pic \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -Iinclude -MMD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T kernel/kernel.ld
@@ -65,7 +68,11 @@ $(KBUILD)/%.elf: $(KERNEL_OBJS) $$(call kernel_app_objs,$$*) \
 	objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
 		--rename-section .data=.graft_syms,alloc,load,readonly,data,contents $@.syms $@.syms.o
 	ld $(KLDFLAGS) -o $@ $(filter %.o,$^) $@.syms.o --start-group $(MUSL_LIBC) $(LIBGCC) --end-group
-	rm -f $@.pass1 $@.syms.o
+	@# The table is only right if the second link moved nothing.
+	@nm -n --defined-only $@.pass1 | awk '{print $$1, $$3}' | grep -v -e __syms_end -e __image_end > $@.nm1
+	@nm -n --defined-only $@ | awk '{print $$1, $$3}' | grep -v -e __syms_end -e __image_end -e _binary_ > $@.nm2
+	@cmp -s $@.nm1 $@.nm2 || { echo "$@: symbols moved between the two links"; rm -f $@; exit 1; }
+	rm -f $@.pass1 $@.syms.o $@.nm1 $@.nm2
 
 $(BUILD)/apps/%: $$(wildcard apps/$$*/*.c apps/$$*/*.h) include/graft/platform.h $(PLAT) $(LIB)
 	@mkdir -p $(@D)

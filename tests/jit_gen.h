@@ -189,7 +189,23 @@ static void gen_misc(struct gen *g)
 	struct gen_rng *r = &g->r;
 	unsigned dst = gen_dst(r);
 	static const int32_t widths[] = { 16, 32, 64 };
-	switch (gen_below(r, 3)) {
+	switch (gen_below(r, 4)) {
+	case 3: { /* what the JIT folds: zero-extension pairs, mov + add */
+		unsigned src = gen_src(r), k = gen_below(r, 4);
+		if (k == 0 || k == 3)
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+		if (k <= 1) {
+			gen_add(g, gen_insn(0x67, dst, 0, 0, gen_below(r, 4) ? 32 : 31), -1, 0);
+			gen_add(g, gen_insn(0x77, dst, 0, 0, 32), -1, 0);
+		} else if (k == 2) {
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+			gen_add(g, gen_insn(0x07, dst, 0, 0, gen_imm(r)), -1, 0);
+		} else {
+			gen_add(g, gen_insn(0x0f, dst, gen_below(r, 3) ? gen_src(r) : dst, 0, 0),
+				-1, 0);
+		}
+		break;
+	}
 	case 0: { /* le / be / bswap */
 		static const uint8_t codes[] = { 0xd4, 0xdc, 0xd7 };
 		gen_add(g, gen_insn(codes[gen_below(r, 3)], dst, 0, 0,

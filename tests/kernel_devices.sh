@@ -6,7 +6,7 @@
 # path (the pinger is the Linux build of ktest sending raw frames).
 set -u
 cd "$(dirname "$0")/.."
-. tests/kernel_lib.sh
+. tests/kernel_lib.inc
 if ! have_qemu; then
 	echo "qemu-system-x86_64 missing: run scripts/deps.sh"
 	echo "0 passed, 1 failed"

@@ -216,7 +216,7 @@ static void test_attach(void)
 	EXPECT_HAS("bpf_map_dump calls", "2 = 66\n");
 	EXPECT_HAS("bpf_list", "handle_request");
 	const char *r = say("bpf_list");
-	T_CHECK(strstr(r, "ok 2 attached\n") && strstr(r, "exec.o:count") &&
+	T_CHECK(strstr(r, "ok 2 attached") && strstr(r, "exec.o:count") &&
 			strstr(r, "       100 "), "bpf_list: [%s]", r);
 	EXPECT_HAS("bpf_detach 1", "ok detached 1\n");
 	EXPECT_HAS("bpf_detach 1", "error: bpf_detach: nothing attached as 1\n");

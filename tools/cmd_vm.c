@@ -201,13 +201,21 @@ int cmd_vm(int argc, char **argv)
 		qargv[n++] = "-bios";
 		qargv[n++] = "qboot.rom";
 	}
+	if (kvm && access("/dev/kvm", R_OK | W_OK)) {
+		cli_error("vm run: --kvm: /dev/kvm is not usable here (%s)", strerror(errno));
+		return EXIT_FAIL;
+	}
 	if (kvm) {
 		qargv[n++] = "-enable-kvm";
 		qargv[n++] = "-cpu";
 		qargv[n++] = "host";
 	} else {
+		/* -cpu max has protection keys under TCG; a 64 MiB translation
+		 * cache is plenty for a unikernel and keeps QEMU small. */
 		qargv[n++] = "-cpu";
 		qargv[n++] = "max";
+		qargv[n++] = "-accel";
+		qargv[n++] = "tcg,tb-size=64";
 	}
 	qargv[n++] = "-device";
 	qargv[n++] = "isa-debug-exit,iobase=0xf4,iosize=0x04";

@@ -25,7 +25,7 @@ int t_udp(int argc, char **argv)
 		printf("udp server on port %d\n", port);
 		fflush(stdout);
 		int distinct = 0, last = -1;
-		uint64_t end = gp_now_ns() + 30000000000ULL;
+		uint64_t end = gp_now_ns() + 25000000000ULL;
 		for (;;) {
 			uint32_t ip;
 			uint16_t from;

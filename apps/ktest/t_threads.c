@@ -98,9 +98,13 @@ int t_threads(int argc, char **argv)
 int t_sleep(int argc, char **argv)
 {
 	int ms = argc > 1 ? atoi(argv[1]) : 100;
+	printf("sleep-start\n");
+	fflush(stdout);
 	uint64_t t0 = gp_now_ns();
 	gp_sleep_ns((uint64_t)ms * 1000000ULL);
-	printf("slept %d ms: guest measured %.2f ms\n", ms, (double)(gp_now_ns() - t0) / 1e6);
+	uint64_t t1 = gp_now_ns();
+	printf("sleep-end\n");
+	printf("slept %d ms: guest measured %.2f ms\n", ms, (double)(t1 - t0) / 1e6);
 	return kt_done();
 }
 

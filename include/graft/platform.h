@@ -22,7 +22,11 @@
  * GRAFT_ROOT (directory holding the files, default "."), GRAFT_SHARE
  * (directory seen as /share), GRAFT_NET ("udp:LPORT:RHOST:RPORT" frames as
  * UDP datagrams, the format of QEMU's -netdev socket,udp=; or
- * "pcap:IN,OUT"), GRAFT_IP (our IPv4 address for gp_udp_*).
+ * "pcap:IN,OUT"), GRAFT_IP (our IPv4 address for gp_udp_*). The Linux
+ * platform reads them once, when the process starts.
+ *
+ * Threads share one C-library thread pointer on the unikernel: errno is
+ * kept per thread, _Thread_local variables are not (they are shared).
  */
 #ifndef GRAFT_PLATFORM_H
 #define GRAFT_PLATFORM_H
@@ -36,7 +40,7 @@ const char *gp_name(void);
 
 /* ---- time ---- */
 uint64_t gp_now_ns(void);              /* monotonic, since start */
-uint64_t gp_boot_ns(void);             /* from platform entry to main() */
+uint64_t gp_boot_ns(void);             /* kernel entry to main() (Linux: 0) */
 void gp_sleep_ns(uint64_t ns);         /* yields to other threads */
 
 /* ---- memory ---- */

@@ -78,8 +78,14 @@ void lp_net_init(void)
 		}
 		frame_fd = fd;
 	} else if (!strncmp(net, "pcap:", 5)) {
-		if (open_pcap(net + 5))
-			fprintf(stderr, "graft: GRAFT_NET=%s: cannot open the pcap files\n", net);
+		if (open_pcap(net + 5)) {
+			fprintf(stderr, "graft: GRAFT_NET=%s: cannot open the pcap files or not a pcap input\n", net);
+			if (pcap_in)
+				fclose(pcap_in);
+			if (pcap_out)
+				fclose(pcap_out);
+			pcap_in = pcap_out = NULL;
+		}
 	} else {
 		fprintf(stderr, "graft: GRAFT_NET=%s: want udp:LPORT:RHOST:RPORT or pcap:IN,OUT\n", net);
 	}
