@@ -42,7 +42,11 @@ for how in null ro exec guard; do
 	guard) expect "fault guard" 120 "in thread 'overflow'" 'guard page \(stack overflow\?\)' 'recurse\+' ;;
 	esac
 done
-echo "faults: null, read-only text, no-execute data, stack guard page, with symbolized backtraces"
+vm 20 "$K" -- pkey
+expect "protection keys" 0 'read allowed with PKRU 0x' '^SUCCESS pkey'
+vm 20 "$K" -- pkey write
+expect "protection key write" 120 'page fault: write of 0x[0-9a-f]+ \(protection key\)' 't_pkey\+'
+echo "faults: null, read-only text, no-execute data, stack guard page, protection key; symbolized backtraces"
 
 for t in "syscall" "sym" "signal" "threads 1000" "timer" "heap" "libc"; do
 	vm 60 "$K" -- $t
