@@ -36,10 +36,10 @@ echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; missi
 sock=$work/console.sock
 timeout 40 "$GRAFT" vm run --timeout 30 --console "$sock" "$K" -- console >"$work/console.out" 2>&1 &
 vpid=$!; pids="$pids $vpid"
-if "$BUILD/tests/platform_console" "$sock" >"$out" 2>&1; then ok; else bad "console client against the guest"; fi
+if "$BUILD/tests/platform_console" "$sock" --hangup-first >"$out" 2>&1; then ok; else bad "console clients against the guest"; fi
 wait "$vpid"; vrc=$?
 if [ "$vrc" -eq 0 ] && grep -q '^SUCCESS console' "$work/console.out"; then ok; else cp "$work/console.out" "$out"; bad "console guest exit $vrc"; fi
-echo "console: echo over virtio-console and a unix socket"
+echo "console: echo over a virtio-serial port and a unix socket; a client hangs up, the next is served"
 
 # Two guests over a socket netdev on loopback.
 pa=$((30000 + RANDOM % 20000)); pb=$((pa + 1))
