@@ -60,7 +60,14 @@ run 30 udp client 127.0.0.1 $port 5
 expect "linux udp client" 0 '^SUCCESS udp' '5 datagrams answered'
 wait "$spid"; src=$?; spid=
 if [ "$src" -eq 0 ] && grep -q '^SUCCESS udp' "$work/server.out"; then ok; else bad "udp server exit $src: $(tail -n 3 "$work/server.out")"; fi
-echo "linux: UDP datagrams between two processes"
+port=$((20000 + RANDOM % 20000))
+timeout 30 "$K" sock server $port 5 >"$work/sserver.out" 2>&1 &
+spid=$!
+run 30 sock client 127.0.0.1 $port 5
+expect "linux sockets client" 0 '^SUCCESS sock'
+wait "$spid"; src=$?; spid=
+if [ "$src" -eq 0 ] && grep -q '^SUCCESS sock' "$work/sserver.out"; then ok; else bad "sockets server exit $src"; fi
+echo "linux: UDP datagrams between two processes (platform API and BSD sockets)"
 
 # Console echo over the unix socket, driven by tests/platform_console as the client.
 sock=$work/console.sock

@@ -31,5 +31,6 @@ int t_udp(int argc, char **argv);
 int t_console(int argc, char **argv);
 int t_ping(int argc, char **argv);
 int t_pkey(int argc, char **argv);
+int t_sock(int argc, char **argv);
 
 #endif
