@@ -197,6 +197,68 @@ static void test_view(void)
 	printf("view: programs, linking, prog array initializers, data maps\n");
 }
 
+static unsigned lookups_left(struct graft_obj *o)
+{
+	size_t n;
+	const struct ebpf_insn *in = ebpf_prog_insns(o->progs[0], &n);
+	unsigned calls = 0;
+	for (size_t i = 0; i < n; i++)
+		calls += in[i].code == 0x85 && in[i].src == 0 && in[i].imm == 1;
+	return calls;
+}
+
+static void test_inline(void)
+{
+	struct graft_elf *e = open_obj("array_select");
+	if (!e)
+		return;
+	struct graft_err err = { 0 };
+	struct graft_obj *a = NULL, *b = NULL;
+	struct graft_obj_opts o = { .name = "in" };
+	T_CHECK(graft_obj_load(&a, e, reg, &o, &A, &err) == 0, "load: %s", err.msg);
+	o.name = "out";
+	o.no_inline = true;
+	T_CHECK(graft_obj_load(&b, e, reg, &o, &A, &err) == 0, "load: %s", err.msg);
+	if (a && b) {
+		T_CHECK(lookups_left(a) == 1,
+			"two fixed-map lookups inlined, the joined one kept (%u)",
+			lookups_left(a));
+		T_CHECK(lookups_left(b) == 3, "no_inline keeps all three");
+		uint32_t *m = (uint32_t *)low;
+		uint8_t *pk = low + 64;
+		uint64_t r[2];
+		struct graft_obj *objs[2] = { a, b };
+		for (int k = 0; k < 2; k++) {
+			static struct ebpf_exec x;
+			static struct graft_env env;
+			graft_env_init(&env, reg);
+			ebpf_exec_init(&x);
+			memset(low, 0, 256);
+			m[0] = (uint32_t)(uintptr_t)pk;
+			m[1] = (uint32_t)(uintptr_t)(pk + 67);
+			graft_obj_exec(objs[k], &x, &env, &err);
+			ebpf_exec_add_region(&x, m, 24, EBPF_R);
+			ebpf_exec_add_region(&x, pk, 67, EBPF_RW);
+			x.arg[0] = (uint64_t)(uintptr_t)m;
+			ebpf_prog_run(objs[k]->progs[0], &x);
+			r[k] = x.r0;
+		}
+		T_CHECK(r[0] == 67 && r[1] == 67, "same result inlined or not");
+		/* a pc after the rewrite still names its source line */
+		size_t n;
+		ebpf_prog_insns(a->progs[0], &n);
+		const char *file, *text;
+		uint32_t line;
+		T_CHECK(graft_elf_line(e, 0, graft_obj_source_pc(a, 0, (uint32_t)n - 1),
+				       &file, &line, &text) && strstr(file, "array_select.c"),
+			"last pc maps back to array_select.c");
+	}
+	graft_obj_free(a);
+	graft_obj_free(b);
+	graft_elf_close(e);
+	printf("inline: array lookups of a known map inlined, results unchanged\n");
+}
+
 int main(void)
 {
 	low = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
@@ -207,6 +269,7 @@ int main(void)
 	test_reload();
 	test_lines();
 	test_view();
+	test_inline();
 	graft_registry_free(reg);
 	return t_done();
 }

@@ -189,7 +189,23 @@ static void gen_misc(struct gen *g)
 	struct gen_rng *r = &g->r;
 	unsigned dst = gen_dst(r);
 	static const int32_t widths[] = { 16, 32, 64 };
-	switch (gen_below(r, 3)) {
+	switch (gen_below(r, 4)) {
+	case 3: { /* what the JIT folds: zero-extension pairs, mov + add */
+		unsigned src = gen_src(r), k = gen_below(r, 4);
+		if (k == 0 || k == 3)
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+		if (k <= 1) {
+			gen_add(g, gen_insn(0x67, dst, 0, 0, gen_below(r, 4) ? 32 : 31), -1, 0);
+			gen_add(g, gen_insn(0x77, dst, 0, 0, 32), -1, 0);
+		} else if (k == 2) {
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+			gen_add(g, gen_insn(0x07, dst, 0, 0, gen_imm(r)), -1, 0);
+		} else {
+			gen_add(g, gen_insn(0x0f, dst, gen_below(r, 3) ? gen_src(r) : dst, 0, 0),
+				-1, 0);
+		}
+		break;
+	}
 	case 0: { /* le / be / bswap */
 		static const uint8_t codes[] = { 0xd4, 0xdc, 0xd7 };
 		gen_add(g, gen_insn(codes[gen_below(r, 3)], dst, 0, 0,
@@ -219,8 +235,16 @@ static int16_t gen_off(struct gen_rng *r, unsigned base, unsigned size)
 	int lo = 0, len = base == 1 ? REG_A : base == 2 ? REG_B : 32;
 	if (base == 10)
 		lo = -EBPF_STACK_SIZE, len = EBPF_STACK_SIZE;
-	if (gen_below(r, 12) == 0)
+	switch (gen_below(r, 36)) {
+	case 0: /* anywhere near */
 		return (int16_t)(lo + (int)gen_below(r, (unsigned)len + 32) - 16);
+	case 1: /* just past the end: the last byte or a few beyond */
+		return (int16_t)(lo + len - (int)size + 1 + (int)gen_below(r, 3));
+	case 2: /* just before the start */
+		return (int16_t)(lo - 1 - (int)gen_below(r, 3));
+	default:
+		break;
+	}
 	int o = lo + (int)gen_below(r, (unsigned)(len - (int)size + 1));
 	if (gen_below(r, 2))
 		o &= ~(int)(size - 1); /* aligned */

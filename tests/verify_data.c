@@ -72,7 +72,8 @@ static void run_case(const char *dir, const char *name, int *nacc,
 		if (sscanf(line, "-- map %63s %u %u %u", a, &k, &vsz, &me) == 4 &&
 		    nmaps < 8)
 			maps[nmaps++] = (struct verify_map){
-				(uint32_t)map_type(a), k, vsz, me };
+				(uint32_t)map_type(a), k, vsz, me,
+				strstr(line, "rdonly") ? VERIFY_MAP_F_RDONLY_PROG : 0 };
 		if (!strncmp(line, "-- expect accept", 16))
 			expect_accept = 1;
 		if (sscanf(line, "-- expect reject %199[^\n]", b) == 1) {

@@ -2,7 +2,8 @@
  * tests/verify_text.h — a small reader for the programs in the verifier's
  * test data, in the conformance suite's assembly syntax (`mov %r0, 1`,
  * `ldxw %r2, [%r1+4]`, `jgt %r3, %r2, +5` or a label, `lddw %r1, map:0`
- * for a map reference, `lddw %r1, mapval:0+8` for a map value address).
+ * for a map reference, `lddw %r1, mapval:0+8` for a map value address,
+ * `raw CODE DST SRC OFF IMM` for any encoding at all).
  * It is driven by the opcode table, so it knows every instruction; it
  * exists so the verifier's tests do not wait on lib/asm.
  */
@@ -137,6 +138,20 @@ static int vt_assemble(const char *text, struct ebpf_insn *out, int cap,
 					mn[k++] = *p++;
 			}
 			mn[k] = 0;
+			if (!strcmp(mn, "raw")) {
+				/* raw CODE DST SRC OFF IMM: any bytes at all */
+				if (pc + 1 > cap)
+					return -1;
+				struct ebpf_insn r;
+				memset(&r, 0, sizeof r);
+				r.code = (uint8_t)vt_num(&p);
+				r.dst = (uint8_t)(vt_num(&p) & 15);
+				r.src = (uint8_t)(vt_num(&p) & 15);
+				r.off = (int16_t)vt_num(&p);
+				r.imm = (int32_t)vt_num(&p);
+				out[pc++] = r;
+				continue;
+			}
 			int want = -1;
 			if (!strcmp(mn, "call")) {
 				const char *q = p;

@@ -21,8 +21,7 @@ struct sec {
 	struct ebpf_insn *code; /* relocated copy (exec sections) */
 	size_t n;
 	int map_idx;            /* data sections: their array map */
-	int bad_reloc;          /* kfunc / unsupported relocation */
-	char why[96];
+	const char **bad;       /* per insn: why it cannot be prepared */
 };
 
 struct elfctx {
@@ -48,7 +47,7 @@ static void btf_maps(struct elfctx *c, struct btf *btf, struct ep_obj *o)
 		const struct btf_type *st = btf__type_by_id(btf, var->type);
 		while (st && (btf_is_mod(st) || btf_is_typedef(st)))
 			st = btf__type_by_id(btf, st->type);
-		struct verify_map m = { 0, 0, 0, 0 };
+		struct verify_map m = { 0, 0, 0, 0, 0 };
 		if (st && btf_is_struct(st)) {
 			const struct btf_member *mb = btf_members(st);
 			for (unsigned k = 0; k < btf_vlen(st); k++) {
@@ -68,6 +67,7 @@ static void btf_maps(struct elfctx *c, struct btf *btf, struct ep_obj *o)
 				else if (!strcmp(mn, "max_entries")) m.max_entries = val;
 				else if (!strcmp(mn, "key_size")) m.key_size = val;
 				else if (!strcmp(mn, "value_size")) m.value_size = val;
+				else if (!strcmp(mn, "map_flags")) m.flags = val;
 				else if (!strcmp(mn, "key") && sz > 0) m.key_size = (uint32_t)sz;
 				else if (!strcmp(mn, "value") && sz > 0) m.value_size = (uint32_t)sz;
 			}
@@ -83,10 +83,12 @@ static void btf_maps(struct elfctx *c, struct btf *btf, struct ep_obj *o)
 	}
 }
 
-static int find_map_by_off(struct elfctx *c, struct ep_obj *o, long off)
+/* By name: clang leaves .maps offsets in BTF at 0 (libbpf fixes them up
+ * from the symbol table), so the symbol's name is what identifies it. */
+static int find_map(struct ep_obj *o, const char *name)
 {
-	for (size_t i = 0; i < o->nmaps; i++)
-		if (c->map_off[i] == off && o->map_names[i][0] != '.')
+	for (size_t i = 0; name && i < o->nmaps; i++)
+		if (!strcmp(o->map_names[i], name))
 			return (int)i;
 	return -1;
 }
@@ -108,11 +110,9 @@ static void relocate(struct elfctx *c, struct ep_obj *o, size_t si,
 		struct ebpf_insn *in = &s->code[pc];
 		if (in->code == 0x18 && pc + 1 < s->n) {
 			if (sym->st_shndx == c->maps_shndx) {
-				int m = find_map_by_off(c, o, (long)sym->st_value);
+				int m = find_map(o, c->symnames[symi]);
 				if (m < 0) {
-					s->bad_reloc = 1;
-					snprintf(s->why, sizeof s->why,
-						 "unknown map symbol");
+					s->bad[pc] = "unknown map symbol";
 					continue;
 				}
 				in->src = EBPF_PSEUDO_MAP_IDX;
@@ -131,13 +131,10 @@ static void relocate(struct elfctx *c, struct ep_obj *o, size_t si,
 			}
 			if (sym->st_shndx > 0 && sym->st_shndx < c->nsecs &&
 			    (c->secs[sym->st_shndx].sh.sh_flags & SHF_EXECINSTR)) {
-				s->bad_reloc = 1;
-				snprintf(s->why, sizeof s->why,
-					 "function pointer (callback)");
+				s->bad[pc] = "function pointer (callback)";
 				continue;
 			}
-			s->bad_reloc = 1;
-			snprintf(s->why, sizeof s->why, "extern or ksym lddw");
+			s->bad[pc] = "extern or ksym lddw";
 			continue;
 		}
 		if (in->code == 0x85 && in->src == EBPF_CALL_LOCAL) {
@@ -146,8 +143,7 @@ static void relocate(struct elfctx *c, struct ep_obj *o, size_t si,
 			continue;
 		}
 		if (in->code == 0x85) {
-			s->bad_reloc = 1;
-			snprintf(s->why, sizeof s->why, "kfunc call");
+			s->bad[pc] = "kfunc call";
 			continue;
 		}
 	}
@@ -166,10 +162,10 @@ static void build_prog(struct elfctx *c, struct ep_prog *p, size_t si,
 	/* the program's own range maps into out at 0 */
 	memcpy(out, c->secs[si].code + start, len * sizeof *out);
 	n = len;
-	if (c->secs[si].bad_reloc) {
-		snprintf(p->unsupported, sizeof p->unsupported, "%s",
-			 c->secs[si].why);
-	}
+	for (size_t k = 0; k < len; k++)
+		if (c->secs[si].bad[start + k] && !p->unsupported[0])
+			snprintf(p->unsupported, sizeof p->unsupported, "%s",
+				 c->secs[si].bad[start + k]);
 	/* pieces: (section, start, len, offset in out) */
 	struct piece { size_t sec, start, len, at; } piece[MAX_SECS + 1];
 	size_t np = 0;
@@ -227,10 +223,12 @@ static void build_prog(struct elfctx *c, struct ep_prog *p, size_t si,
 				memcpy(out + n, c->secs[tsec].code, tl * sizeof *out);
 				base[tsec] = n;
 				piece[np++] = (struct piece){ tsec, 0, tl, n };
-				if (c->secs[tsec].bad_reloc && !p->unsupported[0])
-					snprintf(p->unsupported,
-						 sizeof p->unsupported, "%s",
-						 c->secs[tsec].why);
+				for (size_t q = 0; q < tl; q++)
+					if (c->secs[tsec].bad[q] &&
+					    !p->unsupported[0])
+						snprintf(p->unsupported,
+							 sizeof p->unsupported,
+							 "%s", c->secs[tsec].bad[q]);
 				dest = (long)(n + (size_t)tidx);
 				n += tl;
 			}
@@ -295,12 +293,15 @@ int ep_open(const char *path, struct ep_obj *o, char *err, size_t errlen)
 			snprintf(o->map_names[o->nmaps], 64, "%s", s->name);
 			o->maps[o->nmaps++] = (struct verify_map){
 				VERIFY_MAP_ARRAY, 4,
-				(uint32_t)(s->sh.sh_size ? s->sh.sh_size : 1), 1 };
+				(uint32_t)(s->sh.sh_size ? s->sh.sh_size : 1), 1,
+				!strncmp(s->name, ".rodata", 7) ?
+					VERIFY_MAP_F_RDONLY_PROG : 0 };
 		}
 		if (s->sh.sh_type == SHT_PROGBITS &&
 		    (s->sh.sh_flags & SHF_EXECINSTR) && s->data) {
 			s->n = s->data->d_size / 8;
 			s->code = malloc(s->n * 8 + 8);
+			s->bad = calloc(s->n + 1, sizeof *s->bad);
 			memcpy(s->code, s->data->d_buf, s->n * 8);
 		}
 	}
@@ -341,8 +342,10 @@ int ep_open(const char *path, struct ep_obj *o, char *err, size_t errlen)
 			len = s->n - start;
 		build_prog(&c, p, sym->st_shndx, start, len, reldata, relsh);
 	}
-	for (size_t i = 0; i < c.nsecs; i++)
+	for (size_t i = 0; i < c.nsecs; i++) {
 		free(c.secs[i].code);
+		free(c.secs[i].bad);
+	}
 	free(c.syms);
 	free(c.symnames);
 	if (btf)

@@ -192,6 +192,22 @@ struct ovl_bpf_host {
 	 * site, ...) (on), or restore it (off). */
 	enum graft_status (*hook)(void *ud, uint64_t addr, uint32_t site,
 				  bool on, struct graft_err *err);
+	/* Bytes of a data symbol, for overlay_sym (NULL or 0: 8). */
+	uint64_t (*sym_size)(void *ud, const char *name);
+};
+
+/*
+ * The overlay's own helpers, in graft's range (GRAFT_HELPER_BASE + 0x100):
+ *  - overlay_sym(name, len): the address of an image symbol, 0 if none;
+ *    the symbol's bytes become readable to the running program (a
+ *    checked load or bpf_probe_read of a variable by name).
+ *  - overlay_ret_addr(): the traced call's return address (0 in bpf_exec).
+ *  - overlay_notify(value): an event line "notify VALUE" in the trace ring.
+ */
+enum {
+	OVL_FN_sym = 0x10100,
+	OVL_FN_ret_addr = 0x10101,
+	OVL_FN_notify = 0x10102,
 };
 
 struct ovl_bpf_opts {
@@ -278,6 +294,29 @@ enum graft_status ovl_native_create(struct ovl_native **out,
 void ovl_native_free(struct ovl_native *n);
 /* Fill svc's load, run and unload entries. */
 void ovl_native_services(struct ovl_native *n, struct ovl_services *svc);
+
+/* ----------------------------------------------------------------------- */
+/* The overlay on a graft platform (graft/platform.h)                     */
+
+struct ovl_console_opts {
+	struct graft_alloc alloc;
+	unsigned prog_flags;   /* EBPF_F_* for eBPF programs */
+};
+
+struct ovl_console;
+
+/*
+ * Start the overlay beside the application: a cooperative thread serving
+ * the platform's console channel (one client after another) with the
+ * platform's files (ls, cat), signals (kill: HUP, USR1, USR2), stats and
+ * symbols, and the eBPF and native program services. GRAFT_ENOTSUP when
+ * this run has no console channel.
+ */
+enum graft_status ovl_console_start(struct ovl_console **out,
+				    const struct ovl_console_opts *opts,
+				    struct graft_err *err);
+/* Stop the thread (it notices within 200 ms) and free everything. */
+void ovl_console_stop(struct ovl_console *c);
 
 /* ----------------------------------------------------------------------- */
 /* Parsing, shared by the services                                         */

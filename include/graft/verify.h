@@ -69,11 +69,15 @@ enum {
 	VERIFY_MAP_RINGBUF = 27,
 };
 
+/* map_flags the verifier enforces (Linux numbering). */
+enum { VERIFY_MAP_F_RDONLY_PROG = 1u << 7, VERIFY_MAP_F_WRONLY_PROG = 1u << 8 };
+
 struct verify_map {
 	uint32_t type;         /* VERIFY_MAP_* (Linux numbering) */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
+	uint32_t flags;        /* VERIFY_MAP_F_*; .rodata is RDONLY_PROG */
 };
 
 /* One BTF line_info record, already resolved to text. */

@@ -74,15 +74,13 @@
 		CHARGE;                                                      \
 		vmbreak;                                                     \
 	}
-#define FALL                                                                 \
+#define BRANCH(cond)                                                         \
 	{                                                                    \
-		ip++;                                                        \
+		ip = (const struct ebpf_slot *)((const char *)ip +           \
+			((cond) ? (intptr_t)ip->j.disp : (intptr_t)sizeof *ip)); \
 		CHARGE;                                                      \
 		vmbreak;                                                     \
 	}
-#define BRANCH(cond)                                                         \
-	if (cond)                                                            \
-		JUMP else FALL
 
 /* add, sub, mul, or, and, xor: the four forms of each. */
 #define BINOP(N, OP)                                                         \
@@ -188,11 +186,13 @@ static enum graft_status INTERP_NAME(const struct ebpf_prog *p,
 				     const void *const **table)
 {
 #if INTERP_GOTO
-	static const void *const labels[EBPF_OP_COUNT + 1] = {
+	static const void *const labels[EBPF_NHANDLERS] = {
 #define EBPF_X_LABEL(id, code, sel, selval, mnem, fmt) [EBPF_OP_##id] = &&L_##id,
 		EBPF_OPCODES(EBPF_X_LABEL)
 #undef EBPF_X_LABEL
 		[EBPF_OP_LDDW_HI] = &&L_LDDW_HI,
+		[EBPF_OP_ZEXT32] = &&L_ZEXT32,
+		[EBPF_OP_SEXT32] = &&L_SEXT32,
 	};
 #endif
 	if (!p) {
@@ -265,6 +265,8 @@ static enum graft_status INTERP_NAME(const struct ebpf_prog *p,
 	vmcase(BSWAP32) DST = __builtin_bswap32((uint32_t)DST); NEXT;
 	vmcase(BSWAP64) DST = __builtin_bswap64(DST); NEXT;
 	vmcase(LDDW) DST = ip->u; ip += 2; vmbreak;
+	vmcase(ZEXT32) DST = (uint32_t)DST; ip += 2; vmbreak;
+	vmcase(SEXT32) DST = (uint64_t)(int64_t)(int32_t)DST; ip += 2; vmbreak;
 
 	vmcase(JA) JUMP
 	vmcase(JA32) JUMP
@@ -408,7 +410,6 @@ out:
 #undef STACK_DOWN
 #undef STACK_UP
 #undef JUMP
-#undef FALL
 #undef BRANCH
 #undef BINOP
 #undef SHIFTS

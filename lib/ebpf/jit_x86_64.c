@@ -11,14 +11,16 @@
  * call-depth bound; unchecked programs keep only the depth bound, which
  * also protects x->stack.
  *
- * Layout of the code mapping: a header (the code-memory interface, so the
- * mapping can be released without a field in the program), the shared stubs
+ * Layout of the installed code: a header (the code-memory interface, so
+ * the memory can be released without a field in the program), the shared stubs
  * (error exits, memory checks, callx lookup), the entry, the body with one
  * entry offset per pc, then the cold paths that record a pc and exit.
  *
- * W^X: the mapping is written while RW, then made RX by the caller's
- * protect_rx; it is never writable and executable at once. The code size
- * is bounded before anything is written (JIT_MAX_INSN per instruction).
+ * W^X: code (header included) is emitted into scratch memory from the
+ * caller's allocator, then handed to the caller's codemem `install`, which
+ * puts it in read+execute memory that is never writable and executable at
+ * once (see graft/ebpf.h). The code size is bounded before anything is written
+ * (JIT_MAX_INSN per instruction, plus the stubs).
  * Every BPF exit is `ret`: the entry calls pc 0 like a local call, so exit
  * returns from whichever frame is running, as in the interpreter.
  */
@@ -160,8 +162,18 @@ static void emit_check_stub(struct jit *j, unsigned perm)
 	emit_alu_ri(b, true, XA_ADD, RDX, (int32_t)sizeof(struct ebpf_region));
 	emit_alu_ri(b, false, XA_SUB, RAX, 1);         /* sub eax, 1 */
 	emit_jmp_back(b, loop);
-	patch8(b, j_ok1);
 	patch8(b, j_ok2);
+	if (perm != EBPF_RW) { /* remember the region when len >= 8 */
+		int k = perm == EBPF_W;
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, len));
+		emit_alu_ri(b, true, XA_SUB, RSI, 8);          /* sub rsi, 8 */
+		size_t j_short = emit_jcc8(b, CC_B);
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lim[k])); /* mov [lim], rsi */
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, addr));
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lo[k]));  /* mov [lo], rsi */
+		patch8(b, j_short);
+	}
+	patch8(b, j_ok1);
 	emit_pop(b, RSI);
 	emit_pop(b, RDX);
 	emit_pop(b, RCX);
@@ -257,6 +269,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: incomplete lddw", pc);
 			j->mark[++pc] |= JM_LDDW2;
+			j->op[pc] = EBPF_OP_COUNT;
 			continue;
 		default:
 			break;
@@ -272,7 +285,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: target %lld outside the program",
 						  pc, (long long)t);
-			j->mark[t] |= JM_TARGET;
+			j->mark[t] |= JM_TARGET | ((size_t)t <= pc ? JM_LOOP : 0);
 		}
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
@@ -284,6 +297,26 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 	return GRAFT_OK;
 }
 
+/* Loop heads start on 16 bytes (the fetch and op-cache unit): long nops. */
+static void emit_align16(struct xbuf *b)
+{
+	static const uint8_t nops[][9] = {
+		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
+		{ 0x0f, 0x1f, 0x40, 0x00 }, { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	};
+	/* code starts at JIT_HDR (a multiple of 16) in a page-aligned map */
+	size_t pad = (16 - (b->n & 15)) & 15;
+	while (pad) {
+		size_t k = pad > 8 ? 8 : pad;
+		memcpy(b->p + b->n, nops[k], k);
+		b->n += k;
+		pad -= k;
+	}
+}
+
 /* sub r9, run; jb budget-exit */
 static void emit_charge(struct jit *j, size_t pc)
 {
@@ -291,34 +324,64 @@ static void emit_charge(struct jit *j, size_t pc)
 	jit_cold_jcc(j, CC_B, pc, JS_BUDGET);
 }
 
+/*
+ * Make room for `need` more bytes of code: the scratch buffer starts near
+ * the usual size and doubles (code is position-independent until it is
+ * installed). False, with j->overflow, past the bound or without memory.
+ */
+static bool jit_room(struct jit *j, size_t need)
+{
+	if (j->b.n + need <= j->cap)
+		return true;
+	size_t cap = j->cap * 2 > j->b.n + need ? j->cap * 2 : j->b.n + need;
+	uint8_t *nb = j->overflow || cap > j->bound
+			      ? NULL
+			      : j->p->alloc.alloc(j->p->alloc.ud, JIT_HDR + cap);
+	if (!nb) {
+		j->overflow = true;
+		return false;
+	}
+	memcpy(nb, j->b.p - JIT_HDR, JIT_HDR + j->b.n);
+	j->p->alloc.free(j->p->alloc.ud, j->b.p - JIT_HDR);
+	j->b.p = nb + JIT_HDR;
+	j->cap = cap;
+	return true;
+}
+
 static void emit_body(struct jit *j)
 {
 	struct xbuf *b = &j->b;
 	for (size_t pc = 0; pc < j->n;) {
+		if (!jit_room(j, JIT_MAX_INSN))
+			return;
 		j->pc = pc;
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 		} else if (j->checked && (m & JM_TARGET)) {
 			/* reached by falling through (no charge) or by a jump */
 			size_t over = emit_jmp8(b);
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 			patch8(b, over);
 		} else {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 		}
-		if (b->n + JIT_MAX_INSN > j->cap) {
-			j->overflow = true;
-			return;
-		}
 		unsigned used = jit_emit_insn(j, pc);
-		if (used == 2)
-			j->entry[pc + 1] = j->entry[pc];
+		for (unsigned k = 1; k < used; k++)
+			j->entry[pc + k] = j->entry[pc];
 		pc += used;
 	}
 	/* Cold paths: "mov r10d, pc << 5; [mov r11, rbp;] jmp exit". */
+	if (!jit_room(j, j->ncold * JIT_COLD_SIZE))
+		return;
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
@@ -367,6 +430,8 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE),
 		.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack),
 	};
+	/* empty caches: the top 8 stack bytes, live in every frame */
+	c.cache_lo[0] = c.cache_lo[1] = c.stack_top - 8;
 	uint64_t r0 = jit_call(p, &c);
 	uint32_t pc = c.info >> 5;
 	if (checked) {
@@ -410,16 +475,15 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				   struct graft_err *err)
 {
 	const struct ebpf_codemem *cm = o->codemem ? o->codemem
-						   : &ebpf_codemem_posix;
+						   : &ebpf_codemem_memfd;
 	if (p->n == 0 || p->n >= JIT_MAX_PC)
 		return graft_errf(err, GRAFT_ENOTSUP,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
-	size_t scratch = (n + 1) * sizeof(uint32_t) + 2 * n +
-			 (n + 1) * sizeof(struct jit_fix) +
-			 (JIT_MAX_COLD * n) * sizeof(struct jit_cold);
-	uint8_t *s = p->alloc.alloc(p->alloc.ud, scratch);
+	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
+		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
+	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
@@ -434,18 +498,17 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		p->alloc.free(p->alloc.ud, s);
 		return st;
 	}
-	size_t map_size = JIT_HDR + JIT_STUBS_MAX +
-			  p->nhelpers * JIT_CALLX_PER +
-			  n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
-	uint8_t *base = cm->map(cm->ud, map_size);
-	if (!base) {
+	/* Code goes to scratch memory after a header: first sized for the
+	 * usual 10-30 bytes per instruction, grown up to the worst case. */
+	size_t stubs = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER;
+	j.bound = stubs + n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
+	j.cap = stubs + n * 32 + JIT_MAX_INSN;
+	uint8_t *buf = p->alloc.alloc(p->alloc.ud, JIT_HDR + j.cap);
+	if (!buf) {
 		p->alloc.free(p->alloc.ud, s);
-		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: cannot map %zu bytes of code memory",
-				  map_size);
+		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
-	j.b = (struct xbuf){ base + JIT_HDR, 0 };
-	j.cap = map_size - JIT_HDR - n * JIT_MAX_COLD * JIT_COLD_SIZE;
+	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -454,22 +517,25 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	}
 	emit_callx_stub(&j);
 	size_t entry = j.b.n;
-	emit_entry(&j);
+	if (jit_room(&j, JIT_MAX_INSN))
+		emit_entry(&j);
 	emit_body(&j);
 	p->alloc.free(p->alloc.ud, s);
-	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
-	memcpy(base, &h, sizeof h);
-	if (j.overflow || JIT_HDR + j.b.n > map_size) {
-		cm->unmap(cm->ud, base, map_size);
+	buf = j.b.p - JIT_HDR;
+	if (j.overflow) {
+		p->alloc.free(p->alloc.ud, buf);
 		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: code for %zu instructions exceeds its bound",
+				  "JIT: out of memory for the code of %zu instructions",
 				  n);
 	}
-	if (cm->protect_rx(cm->ud, base, map_size)) {
-		cm->unmap(cm->ud, base, map_size);
+	size_t map_size = JIT_HDR + j.b.n;
+	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
+	memcpy(buf, &h, sizeof h);
+	uint8_t *base = cm->install(cm->ud, buf, map_size);
+	p->alloc.free(p->alloc.ud, buf);
+	if (!base)
 		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: cannot make the code executable");
-	}
+				  "JIT: cannot install %zu bytes of code", map_size);
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
@@ -481,7 +547,7 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	if (p->jit_code) {
 		struct jit_hdr h;
 		memcpy(&h, p->jit_code, sizeof h);
-		h.cm.unmap(h.cm.ud, p->jit_code, h.map_size);
+		h.cm.release(h.cm.ud, p->jit_code, h.map_size);
 	}
 	p->jit_code = NULL;
 	p->jit_size = 0;

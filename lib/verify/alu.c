@@ -73,6 +73,12 @@ static enum graft_status ptr_arith(struct vctx *v, struct vstate *st,
 
 static bool same_region(const struct vreg *a, const struct vreg *b)
 {
+	bool pa = a->type == T_PKT || a->type == T_PKT_END ||
+		  a->type == T_PKT_META;
+	bool pb = b->type == T_PKT || b->type == T_PKT_END ||
+		  b->type == T_PKT_META;
+	if (pa && pb)
+		return true; /* lengths: end - data, data - meta */
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {
@@ -106,6 +112,12 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 	}
 	if (op == 0xb0) { /* mov */
 		if (src.type != T_SCALAR) {
+			if ((!is64 || in->off) && v->ptr_leaks_ok) {
+				reg_mark_unknown(dst);
+				if (!is64)
+					reg_zext32(dst);
+				return GRAFT_OK;
+			}
 			if (!is64 || in->off)
 				return reject(v, st, pc, in->src, GRAFT_EPERM,
 					      "32-bit or sign-extending move of "

@@ -51,7 +51,7 @@ static const struct proto protos[] = {
 	  A_ANY, A_ANY),
 	P(11, "l4_csum_replace", R_INT, F_PKT_CHANGE, A_CTX, A_ANY, A_ANY,
 	  A_ANY, A_ANY),
-	P(12, "tail_call", R_INT, F_PROG_ARRAY, A_CTX, A_MAP, A_ANY),
+	P(12, "tail_call", R_INT, F_PROG_ARRAY | F_PKT_CHANGE, A_CTX, A_MAP, A_ANY),
 	P(14, "get_current_pid_tgid", R_INT, 0, A_NONE),
 	P(15, "get_current_uid_gid", R_INT, 0, A_NONE),
 	P(16, "get_current_comm", R_INT, 0, A_UMEM, A_SIZE),
@@ -84,6 +84,10 @@ static const struct proto protos[] = {
 	P(134, "ringbuf_query", R_INT, F_RINGBUF, A_MAP, A_ANY),
 	P(160, "ktime_get_coarse_ns", R_INT, 0, A_NONE),
 	P(190, "ktime_get_tai_ns", R_INT, 0, A_NONE),
+	/* graft's own (include/graft/maps.h, GRAFT_HELPER_BASE) */
+	P(0x10000, "graft_puts", R_INT, 0, A_MEM, A_SIZE0),
+	P(0x10001, "graft_log_u64", R_INT, 0, A_MEM, A_SIZE0, A_ANY),
+	P(0x10002, "graft_map_count", R_INT, 0, A_MAP),
 };
 
 static const struct proto *find_proto(int32_t id)
@@ -107,7 +111,7 @@ static void for_each_reg(struct vstate *st,
 		for (int r = 0; r < EBPF_NREGS; r++)
 			fn(&f->r[r], x);
 		for (uint32_t k = 0; k < f->nslots; k++)
-			if (f->s[k].t[0] == S_SPILL)
+			if (f->s[k].spill_size)
 				fn(&f->s[k].spill, x);
 	}
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "graft/asm.h"
 #include "vpriv.h"
 
 void vlog(struct vctx *v, const char *fmt, ...)
@@ -21,97 +22,13 @@ void vlog(struct vctx *v, const char *fmt, ...)
 	v->o->log(v->o->log_ud, line);
 }
 
-static const char *sz_name(uint8_t code)
-{
-	switch (code & 0x18) {
-	case EBPF_SZ_W: return "u32";
-	case EBPF_SZ_H: return "u16";
-	case EBPF_SZ_B: return "u8";
-	default: return "u64";
-	}
-}
-
-/* One instruction in the kernel's log syntax (kept small on purpose: the
- * full disassembler lives in lib/asm). */
+/* One instruction in the kernel's log syntax, by lib/asm. */
 void vdisasm(const struct ebpf_insn *insns, size_t n, size_t pc, char *buf,
 	     size_t len);
 void vdisasm(const struct ebpf_insn *insns, size_t n, size_t pc, char *buf,
 	     size_t len)
 {
-	const struct ebpf_insn *in = &insns[pc];
-	enum ebpf_op op = ebpf_decode(in);
-	if (op == EBPF_OP_COUNT) {
-		snprintf(buf, len, "(%02x) unknown", in->code);
-		return;
-	}
-	const struct ebpf_opinfo *e = &ebpf_opinfo[op];
-	const char *m = e->mnem;
-	int d = in->dst, s = in->src;
-	switch (e->fmt) {
-	case EBPF_FMT_ALU_REG:
-		snprintf(buf, len, "%s r%d, r%d", m, d, s);
-		break;
-	case EBPF_FMT_ALU_IMM:
-		snprintf(buf, len, "%s r%d, %d", m, d, in->imm);
-		break;
-	case EBPF_FMT_NEG:
-	case EBPF_FMT_END:
-		snprintf(buf, len, "%s r%d", m, d);
-		break;
-	case EBPF_FMT_JA:
-		snprintf(buf, len, "ja %+d", in->off);
-		break;
-	case EBPF_FMT_JA32:
-		snprintf(buf, len, "ja32 %+d", in->imm);
-		break;
-	case EBPF_FMT_JCOND_IMM:
-		snprintf(buf, len, "%s r%d, %d, %+d", m, d, in->imm, in->off);
-		break;
-	case EBPF_FMT_JCOND_REG:
-		snprintf(buf, len, "%s r%d, r%d, %+d", m, d, s, in->off);
-		break;
-	case EBPF_FMT_CALL:
-		snprintf(buf, len, "call %d", in->imm);
-		break;
-	case EBPF_FMT_CALL_LOCAL:
-		snprintf(buf, len, "call local %+d", in->imm);
-		break;
-	case EBPF_FMT_CALLX:
-		snprintf(buf, len, "call r%d", d);
-		break;
-	case EBPF_FMT_EXIT:
-		snprintf(buf, len, "exit");
-		break;
-	case EBPF_FMT_LDDW: {
-		uint64_t hi = pc + 1 < n ? (uint32_t)insns[pc + 1].imm : 0;
-		snprintf(buf, len, "lddw r%d, %#llx%s", d,
-			 (unsigned long long)(hi << 32 | (uint32_t)in->imm),
-			 s ? " (pseudo)" : "");
-		break;
-	}
-	case EBPF_FMT_LD_ABS:
-		snprintf(buf, len, "%s %d", m, in->imm);
-		break;
-	case EBPF_FMT_LD_IND:
-		snprintf(buf, len, "%s r%d, %d", m, s, in->imm);
-		break;
-	case EBPF_FMT_LDX:
-		snprintf(buf, len, "r%d = *(%s *)(r%d %+d)", d,
-			 sz_name(in->code), s, in->off);
-		break;
-	case EBPF_FMT_ST:
-		snprintf(buf, len, "*(%s *)(r%d %+d) = %d", sz_name(in->code), d,
-			 in->off, in->imm);
-		break;
-	case EBPF_FMT_STX:
-		snprintf(buf, len, "*(%s *)(r%d %+d) = r%d", sz_name(in->code),
-			 d, in->off, s);
-		break;
-	case EBPF_FMT_ATOMIC:
-		snprintf(buf, len, "%s (%s *)(r%d %+d), r%d", m,
-			 sz_name(in->code), d, in->off, s);
-		break;
-	}
+	bpfasm_disasm_insn(insns, n, pc, BPFASM_KERNEL, buf, len);
 }
 
 static const struct verify_line *line_of(const struct verify_opts *o,

@@ -27,10 +27,13 @@ static uint8_t byte_type(struct vframe *f, int32_t fpoff)
 /* Turn a spilled register into plain bytes (its parts stay initialized). */
 static void slot_unspill(struct vslot *s)
 {
-	if (s->t[0] != S_SPILL)
+	if (!s->spill_size)
 		return;
 	bool zero = reg_is_const(&s->spill) && s->spill.var.value == 0;
-	memset(s->t, zero ? S_ZERO : S_MISC, 8);
+	for (int i = s->spill_off; i < s->spill_off + s->spill_size; i++)
+		s->t[i] = zero ? S_ZERO : S_MISC;
+	s->spill_size = 0;
+	s->spill_off = 0;
 }
 
 static enum graft_status stack_bounds(struct vctx *v, struct vstate *st,
@@ -68,7 +71,7 @@ static enum graft_status stack_read_ok(struct vctx *v, struct vstate *st,
 				      "invalid read from stack off %lld "
 				      "(uninitialized)", (long long)o);
 		if (t == S_SPILL && slot_at(f, (int32_t)o)->spill.type !=
-				    T_SCALAR)
+				    T_SCALAR && (hi - lo != 8 || (lo & 7)))
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "partial read of a spilled pointer at "
 				      "stack off %lld", (long long)o);
@@ -124,11 +127,30 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 			return GRAFT_OK;
 		}
 		struct vslot *sl = slot_at(f, (int32_t)lo);
-		if (size == 8 && !(lo & 7) && val) {
-			memset(sl->t, S_SPILL, 8);
+		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR)
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "partial overwrite of a spilled pointer "
+				      "at stack off %lld", (long long)lo);
+		if (val && !(lo % size) &&
+		    (size == 8 || (val->type == T_SCALAR &&
+				   (reg_is_const(val) ||
+				    val->umax < (1ull << (size * 8)))))) {
+			/* a spill: the register comes back on a fill */
+			slot_unspill(sl);
+			unsigned b = (unsigned)(lo & 7);
+			memset(sl->t + b, S_SPILL, size);
+			sl->spill_off = (uint8_t)b;
+			sl->spill_size = (uint8_t)size;
 			sl->spill = *val;
+			if (size < 8 && reg_is_const(val))
+				reg_mark_const(&sl->spill, val->var.value &
+					       ((1ull << (size * 8)) - 1));
 			return GRAFT_OK;
 		}
+		if (sl->spill_size && sl->spill.type != T_SCALAR)
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "partial overwrite of a spilled pointer "
+				      "at stack off %lld", (long long)lo);
 		bool zero = val && reg_is_const(val) &&
 			    (size == 8 ? val->var.value == 0 :
 			     !(val->var.value & ((1ull << (size * 8)) - 1)));
@@ -147,27 +169,31 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 		return GRAFT_OK;
 	}
 	struct vslot *sl = slot_at(f, (int32_t)lo);
-	if (sl->t[0] == S_SPILL && ((lo & 7) || size != 8)) {
+	unsigned b = (unsigned)(lo & 7);
+	if (sl->spill_size && b == sl->spill_off && size == sl->spill_size &&
+	    (!sx || size == 8)) {
+		*out = sl->spill;
+		return GRAFT_OK;
+	}
+	if (sl->spill_size && b >= sl->spill_off &&
+	    b + size <= (unsigned)sl->spill_off + sl->spill_size) {
 		/* part of a spilled scalar: exact when it is a constant */
 		const struct vreg *sp = &sl->spill;
+		unsigned rel = b - sl->spill_off;
 		if (reg_is_const(sp)) {
-			uint64_t x = sp->var.value >> (8 * (lo & 7));
+			uint64_t x = sp->var.value >> (8 * rel);
 			if (size < 8)
 				x &= (1ull << (size * 8)) - 1;
 			if (sx && size < 8 && (x >> (size * 8 - 1)))
 				x |= ~((1ull << (size * 8)) - 1);
 			reg_mark_const(out, x);
-		} else if (!(lo & 7) && sp->umax < (1ull << (size * 8 - 1))) {
+		} else if (!rel && !sx && sp->umax < (1ull << (size * 8))) {
 			/* little-endian: the low bytes hold the whole value */
 			*out = *sp;
 			out->id = 0;
 		} else {
 			reg_narrow_load(out, size, sx);
 		}
-		return GRAFT_OK;
-	}
-	if (sl->t[0] == S_SPILL) {
-		*out = sl->spill;
 		return GRAFT_OK;
 	}
 	bool allzero = true;
@@ -262,7 +288,7 @@ enum graft_status check_mem_access(struct vctx *v, struct vstate *st,
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "this program type may not write the "
 				      "packet");
-		if (leak)
+		if (leak && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "pointer leaked into the packet");
 		if (!write)
@@ -278,7 +304,15 @@ enum graft_status check_mem_access(struct vctx *v, struct vstate *st,
 			ptr->type == T_MEM ? "memory" : "map value");
 		if (s)
 			return s;
-		if (leak)
+		uint32_t mf = ptr->type == T_MAP_VALUE ?
+				      v->o->maps[ptr->map].flags : 0;
+		if (write && (mf & VERIFY_MAP_F_RDONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "write into a read-only map value");
+		if (!write && (mf & VERIFY_MAP_F_WRONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "read from a write-only map value");
+		if (leak && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "pointer leaked into %s",
 				      ptr->type == T_MEM ? "helper memory" :

@@ -199,8 +199,7 @@ static uint32_t helper_class(int32_t id)
 	case 9: case 10: case 11: case 13: case 17: case 18: case 19:
 	case 26: case 38: case 39: case 43:
 		return H_SKB;
-	case 4: case 14: case 15: case 16: case 35: case 45: case 112:
-	case 113: case 114: case 115:
+	case 14: case 15: case 16: case 35:
 		return H_TRACE;
 	case 23: case 51: return H_XDP | H_SKB;
 	default: return H_BASE;
@@ -212,9 +211,23 @@ bool prog_helper_allowed(enum verify_prog_type t, int32_t id)
 	return (progs[t].helpers & helper_class(id)) != 0;
 }
 
+/*
+ * The kernel-compatible types (for the selftest corpus) follow what Linux
+ * allows a privileged loader: pointers may be returned, stored into maps
+ * and the packet, and moved to 32 bits (they become scalars). graft's own
+ * types forbid every such leak.
+ */
+bool prog_ptr_leaks_ok(enum verify_prog_type t);
+bool prog_ptr_leaks_ok(enum verify_prog_type t)
+{
+	return t == VERIFY_PROG_SKB || t == VERIFY_PROG_SOCKET ||
+	       t == VERIFY_PROG_KPROBE;
+}
+
 bool prog_ret_ok(enum verify_prog_type t, const struct vreg *r0)
 {
-	(void)t;
+	if (prog_ptr_leaks_ok(t))
+		return r0->type != T_NOT_INIT;
 	return r0->type == T_SCALAR;
 }
 

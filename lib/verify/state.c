@@ -188,13 +188,16 @@ static bool slot_subsumes(const struct vslot *o, const struct vslot *c,
 	if (exact)
 		if (memcmp(o->t, c->t, 8))
 			return false;
-	if (o->t[0] == S_SPILL) {
-		if (c->t[0] != S_SPILL)
+	if (o->spill_size) {
+		if (c->spill_size != o->spill_size ||
+		    c->spill_off != o->spill_off ||
+		    !reg_subsumes(&o->spill, &c->spill, m, exact))
 			return false;
-		return reg_subsumes(&o->spill, &c->spill, m, exact);
 	}
 	for (int i = 0; i < 8; i++) {
 		switch (o->t[i]) {
+		case S_SPILL:
+			break; /* compared above */
 		case S_INVALID:
 			break; /* old never read it: anything will do */
 		case S_ZERO:

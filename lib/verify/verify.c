@@ -58,6 +58,7 @@ void vdisasm(const struct ebpf_insn *insns, size_t n, size_t pc, char *buf,
 	     size_t len);
 bool prog_ctx_none(enum verify_prog_type t);
 bool prog_has_pkt(enum verify_prog_type t);
+bool prog_ptr_leaks_ok(enum verify_prog_type t);
 
 enum { J_NSET = 0xf0 };
 
@@ -69,6 +70,9 @@ static enum graft_status check_structure(struct vctx *v)
 	for (size_t pc = 0; pc < v->n; pc++) {
 		const struct ebpf_insn *in = &v->insns[pc];
 		enum ebpf_op op = ebpf_decode(in);
+		if (in->code == 0x85 && in->src == EBPF_CALL_KFUNC)
+			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_ENOTSUP,
+				      "kfunc calls are not modeled");
 		if (op == EBPF_OP_COUNT)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_EINVAL,
 				      "unknown opcode %#04x", in->code);
@@ -80,7 +84,7 @@ static enum graft_status check_structure(struct vctx *v)
 					      GRAFT_EINVAL, "invalid register");
 		}
 		unsigned fmt = ebpf_opinfo[op].fmt;
-		int64_t tgt = -1;
+		int64_t tgt = INT64_MIN; /* none */
 		switch (fmt) {
 		case EBPF_FMT_LDDW:
 			if (pc + 1 >= v->n || v->insns[pc + 1].code)
@@ -114,7 +118,7 @@ static enum graft_status check_structure(struct vctx *v)
 		if (fmt == EBPF_FMT_CALL && in->src == EBPF_CALL_KFUNC)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_ENOTSUP,
 				      "kfunc calls are not modeled");
-		if (tgt == -1)
+		if (tgt == INT64_MIN)
 			continue;
 		if (tgt < 0 || (size_t)tgt >= v->n)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_EINVAL,
@@ -154,7 +158,7 @@ static void for_each_reg(struct vstate *st,
 		for (int r = 0; r < EBPF_NREGS; r++)
 			fn(&f->r[r], arg);
 		for (uint32_t k = 0; k < f->nslots; k++)
-			if (f->s[k].t[0] == S_SPILL)
+			if (f->s[k].spill_size)
 				fn(&f->s[k].spill, arg);
 	}
 }
@@ -301,9 +305,12 @@ static bool refine_branch(struct vstate *st,
 			pk = b;
 			o2 = swap_op(op);
 		}
-		/* pk < end or pk <= end: bytes below pk are in the packet */
+		/* pk < end or pk <= end: bytes below pk are in the packet;
+		 * the end must be data_end itself (or data itself for meta) */
+		const struct vreg *end = pk == a ? b : a;
 		if (pk && (o2 == 0xa0 || o2 == 0xb0) && pk->off >= 0 &&
-		    pk->umax <= 0xffff) {
+		    pk->off <= 0xffff && pk->umax <= 0xffff && end->off == 0 &&
+		    tnum_is_const(end->var) && end->var.value == 0) {
 			struct vreg p2 = *pk;
 			for_each_reg(st, set_pkt_range, &p2);
 		}
@@ -599,8 +606,12 @@ static int prune_or_record(struct vctx *v, struct vstate *st, uint32_t pc)
 			return 1;
 		}
 	}
-	if (v->nstates >= (v->o->max_states ? v->o->max_states : 65536))
-		return 0; /* no more memory for states: just go on */
+	/* Bounded lists keep the search linear: past the cap a path goes on
+	 * unrecorded (still bounded by max_insns_processed). */
+	if (v->nstates >= (v->o->max_states ? v->o->max_states : 65536) ||
+	    v->nexplored[pc] >= 48)
+		return 0;
+	v->nexplored[pc]++;
 	struct vstate *rec = state_copy(v, st);
 	if (!rec)
 		return -1;
@@ -787,6 +798,8 @@ static void free_all(struct vctx *v, struct vstate *cur)
 		a->free(a->ud, v->stack);
 	if (v->prune)
 		a->free(a->ud, v->prune);
+	if (v->nexplored)
+		a->free(a->ud, v->nexplored);
 }
 
 enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
@@ -805,16 +818,19 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 	memset(&v, 0, sizeof v);
 	v.insns = insns, v.n = n, v.o = opts, v.res = res, v.err = err;
 	v.ctx_has_pkt = prog_has_pkt(opts->type);
+	v.ptr_leaks_ok = prog_ptr_leaks_ok(opts->type);
 	const struct graft_alloc *a = &opts->alloc;
 	v.prune = a->alloc(a->ud, 2 * n);
 	v.explored = a->alloc(a->ud, n * sizeof *v.explored);
-	if (!v.prune || !v.explored) {
+	v.nexplored = a->alloc(a->ud, n * sizeof *v.nexplored);
+	if (!v.prune || !v.explored || !v.nexplored) {
 		free_all(&v, NULL);
 		return graft_errf(err, GRAFT_ENOMEM, "verify: out of memory");
 	}
 	memset(v.prune, 0, 2 * n);
 	v.subprog_start = v.prune + n;
 	memset(v.explored, 0, n * sizeof *v.explored);
+	memset(v.nexplored, 0, n * sizeof *v.nexplored);
 	enum graft_status s = check_structure(&v);
 	struct vstate *st = NULL;
 	if (!s) {

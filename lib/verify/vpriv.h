@@ -69,7 +69,9 @@ enum { S_INVALID, S_MISC, S_ZERO, S_SPILL };
 
 struct vslot {
 	uint8_t t[8];      /* t[i] for byte (slot base + i) */
-	struct vreg spill; /* valid when every t[i] == S_SPILL */
+	uint8_t spill_off; /* spilled register: bytes [off, off + size) */
+	uint8_t spill_size;/* 0: none; 8: a whole register */
+	struct vreg spill; /* the register (narrow spills: scalars only) */
 };
 
 #define NSLOTS (EBPF_STACK_SIZE / 8)
@@ -136,12 +138,14 @@ struct vctx {
 	uint8_t *prune;          /* per pc: a prune point */
 	uint8_t *subprog_start;  /* per pc: a local-call target */
 	struct vstate **explored;/* per pc: list */
+	uint16_t *nexplored;     /* per pc: list length */
 	struct vstate **stack;   /* pending branches */
 	uint32_t nstack, capstack;
 	uint32_t next_id;
 	uint64_t nstates;
 	enum graft_status status;
 	bool ctx_has_pkt;
+	bool ptr_leaks_ok;        /* kernel-compatible types: as root */
 };
 
 /* Memory and helpers (mem.c, helpers.c). */
