@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ktest.h"
@@ -58,8 +59,12 @@ int t_sock(int argc, char **argv)
 			snprintf(msg, sizeof msg, "socket datagram %d", i);
 			snprintf(want, sizeof want, "SOCKET DATAGRAM %d", i);
 			for (int attempt = 0; attempt < 60; attempt++) {
-				if (write(fd, msg, strlen(msg)) < 0)
-					continue; /* peer not resolvable yet */
+				if (write(fd, msg, strlen(msg)) < 0) {
+					/* peer not up yet (no ARP answer, or port unreachable) */
+					struct timespec ts = { 0, 100000000L };
+					nanosleep(&ts, NULL);
+					continue;
+				}
 				ssize_t r = read(fd, buf, sizeof buf - 1);
 				if (r > 0) {
 					buf[r] = '\0';
@@ -67,6 +72,10 @@ int t_sock(int argc, char **argv)
 						answered++;
 						break;
 					}
+				} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+					/* e.g. ECONNREFUSED: the server is not bound yet */
+					struct timespec ts = { 0, 100000000L };
+					nanosleep(&ts, NULL);
 				}
 			}
 		}
