@@ -94,7 +94,8 @@ boot_pml4:	.skip 4096
 boot_pdpt:	.skip 4096
 boot_pd:	.skip 4096
 	.globl boot_stack_bottom, boot_stack_top
-boot_stack_guard:	.skip 4096
+	.globl boot_stack_guard
+boot_stack_guard:	.skip 4096       /* made absent by mm_init */
 boot_stack_bottom:
-	.skip 65536
+	.skip 262144                      /* the main thread's stack: 256 KiB */
 boot_stack_top:

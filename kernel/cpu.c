@@ -203,6 +203,7 @@ static void exception(struct trap_frame *f)
 	if (f->vector == 14) {
 		uint64_t *pte = pte_lookup(cr2);
 		const char *why = !pte || !(*pte & PTE_P) ? "not mapped"
+			: (f->error & 32) ? "protection key"
 			: (f->error & 16) ? "not executable"
 			: (f->error & 2) ? "not writable" : "protection";
 		if (cr2 < 0x1000)

@@ -26,5 +26,6 @@ int udp_open(uint16_t port);
 int udp_send(int s, uint32_t ip, uint16_t port, const void *buf, size_t len);
 ssize_t udp_recv(int s, void *buf, size_t cap, uint32_t *ip, uint16_t *port, uint64_t deadline);
 int udp_close(int s);
+uint16_t udp_port(int s);
 
 #endif

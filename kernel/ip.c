@@ -292,6 +292,12 @@ int udp_open(uint16_t port)
 	return -EMFILE;
 }
 
+uint16_t udp_port(int s)
+{
+	struct sock *k = sock_get(s);
+	return k ? k->port : 0;
+}
+
 int udp_close(int s)
 {
 	struct sock *k = sock_get(s);

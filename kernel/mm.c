@@ -225,6 +225,8 @@ void mm_init(void)
 		t[(a >> 21) & 511] = (uint64_t)pt | PTE_P | PTE_W | PTE_U;
 	}
 	__asm__ volatile("movq %0, %%cr3" ::"r"(pml4) : "memory");
+	extern char boot_stack_guard[];
+	mm_guard_page((uintptr_t)boot_stack_guard);
 }
 
 /* Make the page at va absent but remembered as a guard. */

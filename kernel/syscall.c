@@ -202,9 +202,12 @@ static long sys_sigaction(long sig, const struct k_sigaction *act, struct k_siga
 long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
-	(void)a5;
 	int handled = 1;
 	long r = sys_file(nr, a0, a1, a2, a3, &handled);
+	if (handled)
+		return r;
+	long sys_socket(long, long, long, long, long, long, long, int *);
+	r = sys_socket(nr, a0, a1, a2, a3, a4, a5, &handled);
 	if (handled)
 		return r;
 	switch (nr) {

@@ -1,10 +1,13 @@
 /*
- * kernel/vcon.c — the console channel: port 0 of a virtio-serial device
- * (QEMU: -device virtio-serial-pci -device virtconsole,chardev=...), without
- * the multiport feature: queue 0 receives, queue 1 transmits. Received
- * bytes collect in a ring that gp_console_read drains; writes wait until
- * the device has taken the bytes. QEMU drops output while no client is
- * connected to its socket, so a write never blocks on the host.
+ * kernel/vcon.c — the console channel on a virtio-serial device.
+ *
+ * With the multiport feature (QEMU: -device virtio-serial-pci -device
+ * virtserialport,nr=1,chardev=...), the channel is port 1: the control
+ * queues tell us when a host client connects or goes (PORT_OPEN), and QEMU
+ * holds our transmit buffer until the client can take it, so output is
+ * never dropped. Without it, port 0 (a virtconsole) is used, and QEMU drops
+ * what the client cannot take. Received bytes collect in a ring that
+ * gp_console_read drains; writes wait (yielding) until the device took them.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,9 +23,20 @@
 
 void devices_register_irq(struct pci_dev *d);
 
+#define F_MULTIPORT (1u << 1)
+#define CTRL_BUFS 8
+enum { DEVICE_READY = 0, DEVICE_ADD = 1, PORT_READY = 3, PORT_OPEN = 6 };
+struct ctrl_msg {
+	uint32_t id;
+	uint16_t event, value;
+};
+
 static struct pci_dev dev;
-static struct vq rxq, txq;
-static int present;
+static struct vq rxq, txq, crxq, ctxq;
+static int present, multiport, host_open, hung_up;
+static uint32_t port_id;
+static uint8_t *ctrl_rx[CTRL_BUFS], *ctrl_tx;
+static int ctrl_tx_busy;
 static uint8_t *rx_bufs[RX_BUFS];
 static uint8_t *tx_buf;
 static uint8_t ring[RING];
@@ -38,10 +52,57 @@ static void post_rx(uint8_t *buf)
 	vq_add(&rxq, &b, 1, buf);
 }
 
+static void ctrl_send(uint32_t id, uint16_t event, uint16_t value)
+{
+	/* Control messages are rare: wait for the previous one in place. */
+	uint32_t len;
+	for (int spins = 0; ctrl_tx_busy && spins < 1000000; spins++)
+		if (vq_get(&ctxq, &len))
+			ctrl_tx_busy = 0;
+	struct ctrl_msg m = { id, event, value };
+	memcpy(ctrl_tx, &m, sizeof m);
+	struct vq_buf b = { ctrl_tx, sizeof m, 0 };
+	if (!vq_add(&ctxq, &b, 1, ctrl_tx)) {
+		ctrl_tx_busy = 1;
+		vq_kick(&ctxq);
+	}
+}
+
+static int ctrl_poll(void)
+{
+	int did = 0;
+	uint32_t len;
+	uint8_t *buf;
+	if (ctrl_tx_busy && vq_get(&ctxq, &len))
+		ctrl_tx_busy = 0;
+	while ((buf = vq_get(&crxq, &len))) {
+		did = 1;
+		struct ctrl_msg m;
+		if (len >= sizeof m) {
+			memcpy(&m, buf, sizeof m);
+			if (m.event == DEVICE_ADD) {
+				ctrl_send(m.id, PORT_READY, m.id == port_id);
+				if (m.id == port_id)
+					ctrl_send(m.id, PORT_OPEN, 1); /* we hold the port open */
+			} else if (m.event == PORT_OPEN && m.id == port_id) {
+				if (host_open && !m.value)
+					hung_up = 1;
+				host_open = m.value;
+				waitq_wake_all(&readers);
+				waitq_wake_all(&writers);
+			}
+		}
+		struct vq_buf b = { buf, RX_BUF_SIZE, 1 };
+		vq_add(&crxq, &b, 1, buf);
+		vq_kick(&crxq);
+	}
+	return did;
+}
+
 static int vcon_poll(void *arg)
 {
 	(void)arg;
-	int did = 0;
+	int did = multiport ? ctrl_poll() : 0;
 	uint32_t len;
 	uint8_t *buf;
 	int reposted = 0;
@@ -71,9 +132,28 @@ void vcon_init(void)
 {
 	if (pci_find_virtio(VIRTIO_ID_CONSOLE, 0, &dev))
 		return;
-	if (virtio_start(&dev, 0) < 0 || vq_init(&rxq, dev.iobase, 0) || vq_init(&txq, dev.iobase, 1)) {
+	int64_t f = virtio_start(&dev, F_MULTIPORT);
+	multiport = f > 0 && (f & F_MULTIPORT);
+	port_id = multiport ? 1 : 0;
+	uint16_t q0 = multiport ? 4 : 0; /* port n > 0 uses queues 2 + 2n, 3 + 2n */
+	if (f < 0 || vq_init(&rxq, dev.iobase, q0) || vq_init(&txq, dev.iobase, (uint16_t)(q0 + 1)) ||
+	    (multiport && (vq_init(&crxq, dev.iobase, 2) || vq_init(&ctxq, dev.iobase, 3)))) {
 		kprintf("graft: virtio-console: set-up failed, no console channel\n");
 		return;
+	}
+	if (multiport) {
+		ctrl_tx = kmalloc(64);
+		for (int i = 0; i < CTRL_BUFS; i++) {
+			ctrl_rx[i] = kmalloc(RX_BUF_SIZE);
+			if (!ctrl_rx[i] || !ctrl_tx) {
+				kprintf("graft: virtio-console: out of memory\n");
+				return;
+			}
+			struct vq_buf b = { ctrl_rx[i], RX_BUF_SIZE, 1 };
+			vq_add(&crxq, &b, 1, ctrl_rx[i]);
+		}
+	} else {
+		host_open = 1; /* unknown: assume a client may be there */
 	}
 	tx_buf = page_alloc(TX_SIZE / PAGE_SIZE);
 	for (int i = 0; i < RX_BUFS; i++) {
@@ -86,6 +166,10 @@ void vcon_init(void)
 	}
 	virtio_ready(&dev);
 	vq_kick(&rxq);
+	if (multiport) {
+		vq_kick(&crxq);
+		ctrl_send(0xffffffffu, DEVICE_READY, 1);
+	}
 	devices_register_irq(&dev);
 	sched_add_poller(vcon_poll, NULL);
 	present = 1;
@@ -99,6 +183,10 @@ ssize_t vcon_read(void *buf, size_t cap, uint64_t deadline)
 		vcon_poll(NULL);
 		if (ring_len)
 			break;
+		if (hung_up) { /* report the hang-up once; the next read waits anew */
+			hung_up = 0;
+			return -ENOTCONN;
+		}
 		if (waitq_wait(&readers, deadline))
 			return -ETIMEDOUT;
 	}
@@ -116,6 +204,9 @@ ssize_t vcon_write(const void *buf, size_t len)
 {
 	if (!present)
 		return -ENODEV;
+	vcon_poll(NULL);
+	if (multiport && !host_open)
+		return -ENOTCONN;
 	size_t done = 0;
 	while (done < len) {
 		while (tx_busy) {
@@ -123,6 +214,8 @@ ssize_t vcon_write(const void *buf, size_t len)
 			if (tx_busy)
 				waitq_wait(&writers, time_ns() + 1000000000ULL);
 		}
+		if (multiport && !host_open)
+			return done ? (ssize_t)done : -ENOTCONN;
 		size_t n = len - done < TX_SIZE ? len - done : TX_SIZE;
 		memcpy(tx_buf, (const uint8_t *)buf + done, n);
 		struct vq_buf b = { tx_buf, (uint32_t)n, 0 };

@@ -132,6 +132,20 @@ static struct file *fd_get(long fd)
 	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;
 }
 
+int vfs_fd_install(struct file *f);
+int vfs_fd_install(struct file *f)
+{
+	for (int fd = 3; fd < MAX_FDS; fd++)
+		if (!fds[fd]) {
+			fds[fd] = f;
+			return fd;
+		}
+	return -EMFILE;
+}
+
+struct file *vfs_fd_get(long fd);
+struct file *vfs_fd_get(long fd) { return fd_get(fd); }
+
 static void file_put(struct file *f)
 {
 	if (--f->refs == 0) {

@@ -33,16 +33,21 @@ vm 20 "$K" -- nosuchtest
 expect "unknown test" 2 "unknown test 'nosuchtest'"
 echo "exit codes: 0, 7, malformed command lines (121), app usage error"
 
-for how in null ro exec guard; do
+for how in null ro exec guard mainguard; do
 	vm 20 "$K" -- fault $how
 	case $how in
 	null) expect "fault null" 120 'page fault: write of 0x8 \(null pointer\)' 'at 0x[0-9a-f]+ crash_here\+' 'by 0x[0-9a-f]+ t_fault\+' ;;
 	ro) expect "fault ro" 120 'page fault: write of 0x[0-9a-f]+ \(not writable\)' 'crash_here\+' ;;
 	exec) expect "fault exec" 120 'page fault: fetch of 0x[0-9a-f]+ \(not executable\)' ;;
 	guard) expect "fault guard" 120 "in thread 'overflow'" 'guard page \(stack overflow\?\)' 'recurse\+' ;;
+	mainguard) expect "fault main guard" 120 "in thread 'main'" 'guard page \(stack overflow\?\)' 'recurse\+' ;;
 	esac
 done
-echo "faults: null, read-only text, no-execute data, stack guard page, with symbolized backtraces"
+vm 20 "$K" -- pkey
+expect "protection keys" 0 'read allowed with PKRU 0x' '^SUCCESS pkey'
+vm 20 "$K" -- pkey write
+expect "protection key write" 120 'page fault: write of 0x[0-9a-f]+ \(protection key\)' 't_pkey\+'
+echo "faults: null, read-only text, no-execute data, stack guard page, protection key; symbolized backtraces"
 
 for t in "syscall" "sym" "signal" "threads 1000" "timer" "heap" "libc"; do
 	vm 60 "$K" -- $t

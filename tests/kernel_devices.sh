@@ -36,10 +36,10 @@ echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; missi
 sock=$work/console.sock
 timeout 40 "$GRAFT" vm run --timeout 30 --console "$sock" "$K" -- console >"$work/console.out" 2>&1 &
 vpid=$!; pids="$pids $vpid"
-if "$BUILD/tests/platform_console" "$sock" >"$out" 2>&1; then ok; else bad "console client against the guest"; fi
+if "$BUILD/tests/platform_console" "$sock" --hangup-first >"$out" 2>&1; then ok; else bad "console clients against the guest"; fi
 wait "$vpid"; vrc=$?
 if [ "$vrc" -eq 0 ] && grep -q '^SUCCESS console' "$work/console.out"; then ok; else cp "$work/console.out" "$out"; bad "console guest exit $vrc"; fi
-echo "console: echo over virtio-console and a unix socket"
+echo "console: echo over a virtio-serial port and a unix socket; a client hangs up, the next is served"
 
 # Two guests over a socket netdev on loopback.
 pa=$((30000 + RANDOM % 20000)); pb=$((pa + 1))
@@ -49,7 +49,14 @@ vm 30 --net socket:$pb:$pa --ip 10.0.0.2 "$K" -- udp client 10.0.0.1 7777 5
 expect "udp client guest" 0 '^SUCCESS udp' '5 datagrams answered'
 wait "$spid"; src=$?
 if [ "$src" -eq 0 ] && grep -q '^SUCCESS udp' "$work/server.out"; then ok; else cp "$work/server.out" "$out"; bad "udp server guest exit $src"; fi
-echo "net: two guests exchange UDP datagrams over a QEMU socket netdev"
+pa=$((30000 + RANDOM % 20000)); pb=$((pa + 1))
+timeout 40 "$GRAFT" vm run --timeout 30 --net socket:$pa:$pb --ip 10.0.0.1 "$K" -- sock server 7000 5 >"$work/sserver.out" 2>&1 &
+spid=$!; pids="$pids $spid"
+vm 30 --net socket:$pb:$pa --ip 10.0.0.2 "$K" -- sock client 10.0.0.1 7000 5
+expect "BSD sockets client guest" 0 '^SUCCESS sock' '5 socket datagrams answered'
+wait "$spid"; src=$?
+if [ "$src" -eq 0 ] && grep -q '^SUCCESS sock' "$work/sserver.out"; then ok; else cp "$work/sserver.out" "$out"; bad "BSD sockets server guest exit $src"; fi
+echo "net: two guests exchange UDP datagrams over a QEMU socket netdev (platform API and BSD sockets)"
 
 # Ping: the guest's kernel answers ARP and ICMP echo; the host side is the
 # Linux platform's raw frames in QEMU's socket-netdev format.

@@ -38,11 +38,11 @@ for how in $hows; do
 done
 echo "linux: argv, exit code, faults reported with symbols"
 
-for t in syscall sym signal "threads 1000" timer heap libc; do
+for t in syscall sym signal "threads 1000" timer heap libc pkey; do
 	run 60 $t
 	expect "linux $t" 0 "^SUCCESS ${t%% *}"
 done
-echo "linux: unknown syscall, symbols, signals, 1000 threads, timer, heap, libc"
+echo "linux: unknown syscall, symbols, signals, 1000 threads, timer, heap, libc, protection keys (where the CPU has them)"
 
 printf "hello from the host" > "$work/share/from-host.txt"
 run 20 files /share "hello from the host"
@@ -60,7 +60,14 @@ run 30 udp client 127.0.0.1 $port 5
 expect "linux udp client" 0 '^SUCCESS udp' '5 datagrams answered'
 wait "$spid"; src=$?; spid=
 if [ "$src" -eq 0 ] && grep -q '^SUCCESS udp' "$work/server.out"; then ok; else bad "udp server exit $src: $(tail -n 3 "$work/server.out")"; fi
-echo "linux: UDP datagrams between two processes"
+port=$((20000 + RANDOM % 20000))
+timeout 30 "$K" sock server $port 5 >"$work/sserver.out" 2>&1 &
+spid=$!
+run 30 sock client 127.0.0.1 $port 5
+expect "linux sockets client" 0 '^SUCCESS sock'
+wait "$spid"; src=$?; spid=
+if [ "$src" -eq 0 ] && grep -q '^SUCCESS sock' "$work/sserver.out"; then ok; else bad "sockets server exit $src"; fi
+echo "linux: UDP datagrams between two processes (platform API and BSD sockets)"
 
 # Console echo over the unix socket, driven by tests/platform_console as the client.
 sock=$work/console.sock

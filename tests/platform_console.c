@@ -5,6 +5,8 @@
  * apps/ktest with GRAFT_CONSOLE on a fresh socket, and checks the echo.
  * With SOCK: only the client part, against an already running guest (QEMU
  * serves SOCK for `graft vm run --console SOCK`); used by the kernel suites.
+ * With --hangup-first a first client hangs up mid-session and a second one
+ * must be served as well.
  * The client retries its connect for a while: the guest may still boot.
  */
 #include <errno.h>
@@ -56,7 +58,7 @@ static int read_line(int fd, char *buf, size_t cap, int ms)
 	return (int)n;
 }
 
-static void client(const char *path)
+static void client(const char *path, int quit)
 {
 	int fd = connect_retry(path, 20);
 	if (!T_CHECK(fd >= 0, "console: connect to %s: %s", path, strerror(errno)))
@@ -84,6 +86,10 @@ static void client(const char *path)
 		}
 	}
 	T_CHECK(ok, "console: 50 lines echoed");
+	if (!quit) { /* hang up mid-session: the guest must wait for the next client */
+		close(fd);
+		return;
+	}
 	if (write(fd, "quit\n", 5) == 5)
 		T_CHECK(read_line(fd, line, sizeof line, 10000) >= 0 && !strcmp(line, "bye"), "console: bye");
 	close(fd);
@@ -91,8 +97,10 @@ static void client(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1) {
-		client(argv[1]);
+	if (argc > 1) { /* SOCK [--hangup-first]: against a running guest */
+		if (argc > 2 && !strcmp(argv[2], "--hangup-first"))
+			client(argv[1], 0);
+		client(argv[1], 1);
 		return t_done();
 	}
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -112,7 +120,8 @@ int main(int argc, char **argv)
 		execl(app, app, "console", (char *)NULL);
 		_exit(127);
 	}
-	client(sock);
+	client(sock, 0); /* a client that hangs up, then one that stays */
+	client(sock, 1);
 	int status = 0;
 	for (int i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(10000);
@@ -122,6 +131,6 @@ int main(int argc, char **argv)
 	}
 	T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "console: app exit status %d", status);
 	unlink(sock);
-	printf("linux platform: console echo over a unix socket (ping, 50 lines, quit)\n");
+	printf("linux platform: console echo over a unix socket (a client that hangs up, then ping, 50 lines, quit)\n");
 	return t_done();
 }

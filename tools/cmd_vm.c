@@ -248,7 +248,9 @@ int cmd_vm(int argc, char **argv)
 		qargv[n++] = "-device";
 		qargv[n++] = "virtio-serial-pci";
 		qargv[n++] = "-device";
-		qargv[n++] = "virtconsole,chardev=con0";
+		/* A serial port (not a console) so QEMU throttles instead of dropping
+		 * output the client has not read, and tells the guest of connects. */
+		qargv[n++] = "virtserialport,nr=1,chardev=con0,name=graft.console";
 	}
 	qargv[n++] = "-kernel";
 	qargv[n++] = image;

@@ -30,5 +30,7 @@ int t_mem(int argc, char **argv);
 int t_udp(int argc, char **argv);
 int t_console(int argc, char **argv);
 int t_ping(int argc, char **argv);
+int t_pkey(int argc, char **argv);
+int t_sock(int argc, char **argv);
 
 #endif

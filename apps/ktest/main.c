@@ -37,6 +37,8 @@ static const struct {
 	{ "files", t_files, "DIR [HOSTFILE]: create/write/read/readdir under DIR" },
 	{ "mem", t_mem, "print memory in use" },
 	{ "udp", t_udp, "server PORT N | client IP PORT N: exchange N datagrams" },
+	{ "pkey", t_pkey, "[write]: protection keys deny a write, allow reads" },
+	{ "sock", t_sock, "server PORT [N] | client IP PORT [N]: BSD UDP sockets" },
 	{ "ping", t_ping, "OUR_IP PEER_IP [N]: ARP + ICMP echo over raw frames" },
 	{ "console", t_console, "echo lines on the console channel until 'quit'" },
 };

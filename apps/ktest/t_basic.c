@@ -60,7 +60,9 @@ int t_fault(int argc, char **argv)
 	const char *how = argc > 1 ? argv[1] : "null";
 	printf("about to fault (%s) on %s\n", how, gp_name());
 	fflush(stdout);
-	if (!strcmp(how, "guard")) {
+	if (!strcmp(how, "mainguard")) {
+		printf("%d\n", recurse(0)); /* the main thread's own guard page */
+	} else if (!strcmp(how, "guard")) {
 		struct gp_thread *t = gp_thread_create(crash_thread, (void *)how, 64 * 1024, "overflow");
 		gp_thread_join(t);
 	} else {

@@ -138,7 +138,8 @@ int gp_net_send(const void *frame, size_t len);
 ssize_t gp_net_recv(void *buf, size_t cap, uint64_t deadline_ns);
 
 /* UDP over the built-in IPv4 path (Linux: host UDP sockets). Addresses are
- * IPv4 in host byte order. */
+ * IPv4 in host byte order. (On the unikernel, BSD UDP sockets work too, as
+ * system calls over the same path; on Linux they block the process.) */
 uint32_t gp_ip_addr(void);
 int gp_udp_open(uint16_t port);                            /* socket or -errno */
 int gp_udp_send(int s, uint32_t ip, uint16_t port, const void *buf, size_t len);

@@ -57,7 +57,8 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
 	say("\n*** %s (signal %d) in thread '%s'\n", kind, sig, lp_thread_current_name());
 	if (sig == SIGSEGV) {
 		const char *why = addr < 4096 ? "null pointer" : lp_is_guard(addr) ? "guard page (stack overflow?)"
-			: si->si_code == SEGV_MAPERR ? "not mapped" : (err & 16) ? "not executable"
+			: si->si_code == SEGV_MAPERR ? "not mapped" : si->si_code == 4 /* SEGV_PKUERR */ ? "protection key"
+			: (err & 16) ? "not executable"
 			: (err & 2) ? "not writable" : "protection";
 		say("page fault: %s of %#lx (%s)\n", (err & 16) ? "fetch" : (err & 2) ? "write" : "read",
 		    (unsigned long)addr, why);
