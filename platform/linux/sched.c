@@ -65,7 +65,10 @@ __asm__(".text\n"
 	"  ret\n"
 	".globl lp_thread_entry\n"
 	"lp_thread_entry:\n"
-	"  movq %r12, %rdi\n  xorl %ebp, %ebp\n  call lp_thread_start\n  ud2\n");
+	"  movq %r12, %rdi\n  xorl %ebp, %ebp\n"
+	/* The SysV ABI wants rsp 16-byte aligned at the call: SSE code in libc
+	 * faults otherwise. */
+	"  andq $-16, %rsp\n  call lp_thread_start\n  ud2\n");
 
 static void q_push(struct gp_waitq *q, struct gp_thread *t)
 {
