@@ -101,7 +101,7 @@ struct verify_opts {
 	void *log_ud;
 	bool trace;                      /* log every instruction's state */
 	uint32_t max_insns_processed;    /* 0: 1,000,000 */
-	uint32_t max_states;             /* 0: 65,536 */
+	uint32_t max_states;             /* 0: 32,768 */
 	struct graft_alloc alloc;        /* required */
 };
 

@@ -59,6 +59,7 @@ void vdisasm(const struct ebpf_insn *insns, size_t n, size_t pc, char *buf,
 bool prog_ctx_none(enum verify_prog_type t);
 bool prog_has_pkt(enum verify_prog_type t);
 bool prog_ptr_leaks_ok(enum verify_prog_type t);
+void relevance_compute(struct vctx *v);
 
 enum { J_NSET = 0xf0 };
 
@@ -589,11 +590,16 @@ static void path_done(struct vstate *parent)
 /* At a prune point: returns 1 to cut the path, 0 to go on. */
 static int prune_or_record(struct vctx *v, struct vstate *st, uint32_t pc)
 {
-	for (struct vstate *old = v->explored[pc]; old; old = old->next) {
+	/* The newest states first, and only a window of them: in a DFS the
+	 * state that subsumes a path is almost always a recent one, and the
+	 * window keeps long loops linear. */
+	int window = 64;
+	for (struct vstate *old = v->explored[pc]; old && window--;
+	     old = old->next) {
 		if (old->branches) {
 			/* old is on the way here: a loop back edge */
-			if (state_subsumes(old, st, true) &&
-			    state_subsumes(st, old, true)) {
+			if (state_subsumes(old, st, true, NULL) &&
+			    state_subsumes(st, old, true, NULL)) {
 				reject(v, st, pc, -1, GRAFT_EPERM,
 				       "infinite loop detected: the state at "
 				       "pc %u repeats", pc);
@@ -601,15 +607,14 @@ static int prune_or_record(struct vctx *v, struct vstate *st, uint32_t pc)
 			}
 			continue;
 		}
-		if (state_subsumes(old, st, false)) {
+		if (state_subsumes(old, st, false, v->relevant)) {
 			v->res->pruned++;
 			return 1;
 		}
 	}
-	/* Bounded lists keep the search linear: past the cap a path goes on
-	 * unrecorded (still bounded by max_insns_processed). */
-	if (v->nstates >= (v->o->max_states ? v->o->max_states : 65536) ||
-	    v->nexplored[pc] >= 48)
+	/* Past the state limit a path goes on unrecorded (still bounded by
+	 * max_insns_processed). */
+	if (v->nstates >= (v->o->max_states ? v->o->max_states : 32768))
 		return 0;
 	v->nexplored[pc]++;
 	struct vstate *rec = state_copy(v, st);
@@ -800,6 +805,8 @@ static void free_all(struct vctx *v, struct vstate *cur)
 		a->free(a->ud, v->prune);
 	if (v->nexplored)
 		a->free(a->ud, v->nexplored);
+	if (v->relevant)
+		a->free(a->ud, v->relevant);
 }
 
 enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
@@ -820,19 +827,22 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 	v.ctx_has_pkt = prog_has_pkt(opts->type);
 	v.ptr_leaks_ok = prog_ptr_leaks_ok(opts->type);
 	const struct graft_alloc *a = &opts->alloc;
-	v.prune = a->alloc(a->ud, 2 * n);
+	v.prune = a->alloc(a->ud, 3 * n);
+	v.relevant = a->alloc(a->ud, n * sizeof *v.relevant);
 	v.explored = a->alloc(a->ud, n * sizeof *v.explored);
 	v.nexplored = a->alloc(a->ud, n * sizeof *v.nexplored);
-	if (!v.prune || !v.explored || !v.nexplored) {
+	if (!v.prune || !v.explored || !v.nexplored || !v.relevant) {
 		free_all(&v, NULL);
 		return graft_errf(err, GRAFT_ENOMEM, "verify: out of memory");
 	}
-	memset(v.prune, 0, 2 * n);
+	memset(v.prune, 0, 3 * n);
 	v.subprog_start = v.prune + n;
 	memset(v.explored, 0, n * sizeof *v.explored);
 	memset(v.nexplored, 0, n * sizeof *v.nexplored);
 	enum graft_status s = check_structure(&v);
 	struct vstate *st = NULL;
+	if (!s)
+		relevance_compute(&v);
 	if (!s) {
 		st = state_new(&v);
 		struct vframe *f = st ? frame_new(&v, 0) : NULL;
