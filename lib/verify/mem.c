@@ -127,7 +127,8 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 			return GRAFT_OK;
 		}
 		struct vslot *sl = slot_at(f, (int32_t)lo);
-		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR)
+		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR &&
+		    !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "partial overwrite of a spilled pointer "
 				      "at stack off %lld", (long long)lo);
@@ -147,7 +148,8 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 					       ((1ull << (size * 8)) - 1));
 			return GRAFT_OK;
 		}
-		if (sl->spill_size && sl->spill.type != T_SCALAR)
+		if (sl->spill_size && sl->spill.type != T_SCALAR &&
+		    !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "partial overwrite of a spilled pointer "
 				      "at stack off %lld", (long long)lo);
