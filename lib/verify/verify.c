@@ -644,6 +644,7 @@ static enum graft_status explore(struct vctx *v, struct vstate *st)
 	uint64_t limit = v->o->max_insns_processed ?
 				 v->o->max_insns_processed : 1000000;
 	for (;;) {
+		v->cur = st;
 		uint32_t pc = st->pc;
 		int64_t next = (int64_t)pc + 1;
 		enum graft_status s = GRAFT_OK;
@@ -774,6 +775,7 @@ static enum graft_status explore(struct vctx *v, struct vstate *st)
 path_end:
 		path_done(st->parent);
 		state_free(v, st);
+		v->cur = NULL;
 		if (!v->nstack)
 			return GRAFT_OK;
 		st = v->stack[--v->nstack];
@@ -786,6 +788,8 @@ static void free_all(struct vctx *v, struct vstate *cur)
 {
 	(void)cur;
 	const struct graft_alloc *a = &v->o->alloc;
+	state_free(v, v->cur);
+	v->cur = NULL;
 	if (v->explored) {
 		for (size_t pc = 0; pc < v->n; pc++) {
 			struct vstate *s = v->explored[pc];

@@ -140,6 +140,7 @@ struct vctx {
 	struct vstate **explored;/* per pc: list */
 	uint16_t *nexplored;     /* per pc: list length */
 	uint16_t *relevant;      /* per pc: registers whose value matters */
+	struct vstate *cur;      /* the path being explored (freed at the end) */
 	struct vstate **stack;   /* pending branches */
 	uint32_t nstack, capstack;
 	uint32_t next_id;
