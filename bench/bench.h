@@ -5,7 +5,8 @@
  * in the same process run: graft's interpreter and JIT (checked and
  * unchecked), the same C built natively with gcc -O2, and the Linux
  * kernel's JIT through bpf(BPF_PROG_TEST_RUN). Engines that are missing
- * (not built yet, not permitted) are reported with a reason, never faked.
+ * (JIT not built, bpf() not permitted) are reported with a reason, never
+ * faked.
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -38,13 +39,15 @@ struct ebpf_insn *bench_obj_section(const char *path, const char *sec,
 
 /* ---- graft (bench_graft.c) ---------------------------------------------- */
 
-/* Is the graft interpreter linked in (false until lib/ebpf has it)? */
-bool bench_graft_present(void);
-
-/* Load with flags; NULL and a reason (status name and message) on failure. */
+/*
+ * Load with flags (and code memory cm, NULL for the default); NULL and a
+ * reason (status name and message) on failure.
+ */
 struct ebpf_prog *bench_graft_load(const struct ebpf_insn *insns, size_t n,
-				   unsigned flags, enum graft_status *st,
-				   char *why, size_t whylen);
+				   unsigned flags,
+				   const struct ebpf_codemem *cm,
+				   enum graft_status *st, char *why,
+				   size_t whylen);
 void bench_graft_free(struct ebpf_prog *p);
 /* A malloc'd execution state with the context (R) and packet (RW) regions. */
 struct ebpf_exec *bench_graft_exec(const void *ctx, size_t ctxlen,

@@ -1,20 +1,11 @@
 /*
- * graft's side of the runner. The library symbols are weak references so
- * the benchmark builds and runs (reporting "not built") while lib/ebpf is
- * still being written; the runner links libgraft.a whole so that once the
- * interpreter is there, these resolve to it.
+ * graft's side of the runner: loading with a malloc allocator, an execution
+ * state holding the context and packet regions, and the timing loop.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "bench.h"
-
-#pragma weak ebpf_prog_load
-#pragma weak ebpf_prog_free
-#pragma weak ebpf_prog_run
-#pragma weak ebpf_exec_init
-#pragma weak ebpf_exec_add_region
-#pragma weak graft_status_name
 
 static void *bench_alloc(void *ud, size_t size)
 {
@@ -28,31 +19,22 @@ static void bench_free(void *ud, void *p)
 	free(p);
 }
 
-bool bench_graft_present(void)
-{
-	return ebpf_prog_load && ebpf_prog_run && ebpf_prog_free &&
-	       ebpf_exec_init && ebpf_exec_add_region;
-}
-
 struct ebpf_prog *bench_graft_load(const struct ebpf_insn *insns, size_t n,
-				   unsigned flags, enum graft_status *st,
-				   char *why, size_t whylen)
+				   unsigned flags,
+				   const struct ebpf_codemem *cm,
+				   enum graft_status *st, char *why,
+				   size_t whylen)
 {
 	struct ebpf_load_opts o = {
 		.flags = flags,
+		.codemem = cm,
 		.alloc = { bench_alloc, bench_free, NULL },
 	};
 	struct graft_err err = { 0 };
 	struct ebpf_prog *p = NULL;
-	if (!bench_graft_present()) {
-		*st = GRAFT_ENOTSUP;
-		snprintf(why, whylen, "graft interpreter not built yet");
-		return NULL;
-	}
 	*st = ebpf_prog_load(&p, insns, n, &o, &err);
 	if (*st != GRAFT_OK) {
-		snprintf(why, whylen, "%s: %s",
-			 graft_status_name ? graft_status_name(*st) : "error",
+		snprintf(why, whylen, "%s: %s", graft_status_name(*st),
 			 err.msg);
 		return NULL;
 	}

@@ -1,12 +1,10 @@
 /*
- * The map benchmarks (issue 5): map operations per ns from inside an eBPF
- * loop (bench/mapprogs/maps.c), graft against the kernel's JIT on the same
- * object in the same run. Each table entry is one program of that object;
- * every engine must return n (the count of successful operations).
- *
- * graft's side needs its ELF loader (lib/elf: map relocations) and maps
- * (lib/maps + the map helpers); it is compiled when graft/elf.h exists,
- * and until then the graft rows say what is missing.
+ * The map benchmarks (issue 5): map operations from inside an eBPF loop
+ * (bench/mapprogs/maps.c), graft's interpreter and JIT against the kernel's
+ * JIT on the same object, measured round-robin in the same run. Each table
+ * entry is one program of that object; every engine must return n (the
+ * count of successful operations). graft loads the object with lib/elf and
+ * runs it with lib/maps' helpers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +13,10 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "graft/elf.h"
 #include "progs/prog.h"
 
-#if __has_include("graft/elf.h")
-#include "graft/elf.h"
-#define HAVE_GRAFT_OBJ 1
-#else
-#define HAVE_GRAFT_OBJ 0
-#endif
+#define MAX_RUNS 101
 
 struct map_bench {
 	const char *prog;  /* program in maps.bpf.o */
@@ -35,7 +29,14 @@ static const struct map_bench map_benches[] = {
 	{ "map_array", "array: lookup + atomic add", 1000 },
 };
 
-#if HAVE_GRAFT_OBJ
+enum { M_INTERP, M_JIT, M_JIT_U, M_KERNEL, M_N };
+static const char *const m_label[M_N] = {
+	"graft interp", "graft JIT", "graft JIT unchk", "kernel JIT",
+};
+static const unsigned m_flags[M_N] = {
+	[M_JIT] = EBPF_F_JIT, [M_JIT_U] = EBPF_F_JIT | EBPF_F_UNCHECKED,
+};
+
 static void *obj_alloc(void *ud, size_t size)
 {
 	(void)ud;
@@ -86,7 +87,7 @@ static const struct ebpf_prog *graft_open(struct graft_side *g,
 	size_t len = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		snprintf(why, whylen, "cannot open %s", path);
+		snprintf(why, whylen, "cannot open %.200s", path);
 		return NULL;
 	}
 	g->file = malloc(1 << 20);
@@ -99,20 +100,20 @@ static const struct ebpf_prog *graft_open(struct graft_side *g,
 	if (!len || g->pkt == MAP_FAILED || !g->env || !g->x) {
 		if (g->pkt == MAP_FAILED)
 			g->pkt = NULL;
-		snprintf(why, whylen, "cannot read %s or out of memory", path);
+		snprintf(why, whylen, "cannot read %.200s or out of memory", path);
 		return NULL;
 	}
 	struct graft_obj_opts o = { .name = "bench", .flags = flags };
 	if (graft_elf_open(&g->elf, g->file, len, &a, &err) != GRAFT_OK ||
 	    graft_registry_create(&g->reg, &a, &err) != GRAFT_OK ||
 	    graft_obj_load(&g->obj, g->elf, g->reg, &o, &a, &err) != GRAFT_OK) {
-		snprintf(why, whylen, "%s: %s", graft_status_name(err.status),
+		snprintf(why, whylen, "%s: %.200s", graft_status_name(err.status),
 			 err.msg);
 		return NULL;
 	}
 	int i = graft_elf_find_prog(g->elf, name);
 	if (i < 0) {
-		snprintf(why, whylen, "%s has no program %s", path, name);
+		snprintf(why, whylen, "%.200s has no program %.32s", path, name);
 		return NULL;
 	}
 	struct bench_in in = { n, 0 };
@@ -124,97 +125,143 @@ static const struct ebpf_prog *graft_open(struct graft_side *g,
 	if (graft_obj_exec(g->obj, g->x, g->env, &err) != GRAFT_OK ||
 	    ebpf_exec_add_region(g->x, &g->ctx, sizeof g->ctx, EBPF_R) ||
 	    ebpf_exec_add_region(g->x, g->pkt, 64, EBPF_RW)) {
-		snprintf(why, whylen, "cannot prepare the run: %s", err.msg);
+		snprintf(why, whylen, "cannot prepare the run: %.200s", err.msg);
 		return NULL;
 	}
 	g->x->arg[0] = (uint64_t)(uintptr_t)&g->ctx;
 	return g->obj->progs[i];
 }
 
-/* graft's ns per operation with these flags; false on failure. */
-static bool graft_row(const char *path, const struct map_bench *mb,
-		      unsigned flags, const char *label, unsigned runs,
-		      double target_ms, bool *failed)
+struct map_eng {
+	bool on;
+	char why[256];
+	struct graft_side g;
+	const struct ebpf_prog *p;
+	struct bench_kprog *k;
+	uint64_t iters;
+	double v[MAX_RUNS];
+	double median, spread;
+	uint32_t r0;
+};
+
+/* Mean ns per run over `iters` runs; false and e->why on failure. */
+static bool m_measure(struct map_eng *e, int k, const uint8_t *kpkt,
+		      uint64_t iters, double *ns)
 {
-	struct graft_side g = { 0 };
-	char why[256] = "";
-	double ns = 0, v[101];
-	const struct ebpf_prog *p = graft_open(&g, path, mb->prog, mb->n,
-					       flags, why, sizeof why);
-	bool ok = p != NULL;
-	if (!p) {
-		bool skip = (flags & EBPF_F_JIT) && strncmp(why, "ENOTSUP", 7) == 0;
-		printf("%s%-28s %-15s %s%s\n", skip ? "  " : "FAIL ", mb->what,
-		       label, skip ? "skipped: JIT not built: " : "", why);
-		*failed |= !skip;
-		graft_close(&g);
-		return skip;
+	if (k == M_KERNEL) {
+		uint32_t rep = iters > 1000000000u ? 1000000000u : (uint32_t)iters;
+		return bench_kernel_run(e->k, kpkt, 64, rep, ns, &e->r0, e->why,
+					sizeof e->why) == 0;
 	}
-	ok = bench_graft_time(p, g.x, 1, &ns, why, sizeof why);
-	uint64_t iters = ok ? (uint64_t)(target_ms * 1e6 / (ns > 1 ? ns : 1)) : 0;
-	if (iters < 1)
-		iters = 1;
-	for (unsigned r = 0; ok && r < runs && r < 101; r++)
-		ok = bench_graft_time(p, g.x, iters, &v[r], why, sizeof why);
-	if (!ok) {
-		printf("FAIL %s %s: %s\n", mb->prog, label, why);
-		*failed = true;
-	} else if ((uint32_t)g.x->r0 != mb->n) {
-		printf("MISMATCH %s: %s returned %u, want %u\n", mb->prog, label,
-		       (uint32_t)g.x->r0, mb->n);
-		*failed = true;
-	} else {
-		printf("  %-28s %-15s %8.2f ns/op\n", mb->what, label,
-		       bench_median(v, runs < 101 ? runs : 101) / mb->n);
-	}
-	graft_close(&g);
+	bool ok = bench_graft_time(e->p, e->g.x, iters, ns, e->why,
+				   sizeof e->why);
+	e->r0 = (uint32_t)e->g.x->r0;
 	return ok;
 }
-#endif
 
-/* The kernel's ns per operation; false on a failed run or wrong r0. */
-static bool kernel_row(const char *path, const struct map_bench *mb,
-		       unsigned runs, double target_ms, bool *failed)
+static void m_open(struct map_eng *e, int k, const char *path,
+		   const struct map_bench *mb, bool kernel_ok, bool *failed)
 {
-	char why[256];
-	uint8_t pkt[64] = { 0 };
-	struct bench_in in = { mb->n, 0 };
-	memcpy(pkt, &in, sizeof in);
-	struct bench_kprog *k = bench_kernel_load(path, mb->prog, why,
-						  sizeof why);
-	if (!k) {
-		printf("  %-28s kernel JIT      %s\n", mb->what, why);
-		return false;
+	if (k == M_KERNEL) {
+		if (!kernel_ok)
+			return;
+		e->k = bench_kernel_load(path, mb->prog, e->why, sizeof e->why);
+		e->on = e->k != NULL;
+		if (!e->on) {
+			printf("FAIL %s %s: %s\n", mb->prog, m_label[k], e->why);
+			*failed = true;
+		}
+		return;
 	}
-	double ns = 0, v[101];
-	uint32_t r0 = 0, repeat = 1;
-	bool ok = true;
-	/* calibrate: grow repeat until one call takes ~2 ms */
-	while (ok && ns * repeat < 2e6 && repeat < (1u << 24)) {
-		ok = bench_kernel_run(k, pkt, sizeof pkt, repeat, &ns, &r0, why,
-				      sizeof why) == 0;
-		if (ns * repeat < 2e6)
-			repeat *= 8;
+	e->p = graft_open(&e->g, path, mb->prog, mb->n, m_flags[k], e->why,
+			  sizeof e->why);
+	e->on = e->p != NULL;
+	if (!e->on && (m_flags[k] & EBPF_F_JIT) &&
+	    strncmp(e->why, "ENOTSUP", 7) == 0) {
+		snprintf(e->why, sizeof e->why, "skipped: JIT not built");
+	} else if (!e->on) {
+		printf("FAIL %s %s: %s\n", mb->prog, m_label[k], e->why);
+		*failed = true;
+	}
+}
+
+static void m_calibrate(struct map_eng *e, int k, const uint8_t *kpkt,
+			double target_ms)
+{
+	uint64_t iters = 1;
+	double ns = 0;
+	while (e->on) {
+		e->on = m_measure(e, k, kpkt, iters, &ns);
+		if (ns * (double)iters >= 2e6 || iters >= (1u << 24))
+			break;
+		iters *= 8;
 	}
 	double want = target_ms * 1e6 / (ns > 1 ? ns : 1);
-	repeat = want < 1 ? 1 : want > 1e9 ? 1000000000u : (uint32_t)want;
-	for (unsigned r = 0; ok && r < runs && r < 101; r++)
-		ok = bench_kernel_run(k, pkt, sizeof pkt, repeat, &v[r], &r0,
-				      why, sizeof why) == 0;
-	bench_kernel_close(k);
-	if (!ok) {
-		printf("FAIL %s kernel JIT: %s\n", mb->prog, why);
-		*failed = true;
-		return false;
+	e->iters = want < 1 ? 1 : (uint64_t)want;
+}
+
+/* One map benchmark in every engine, round-robin; prints its rows. */
+static void map_bench_run(const char *path, const struct map_bench *mb,
+			  unsigned runs, double target_ms, bool kernel_ok,
+			  bool *failed)
+{
+	static struct map_eng e[M_N];
+	uint8_t kpkt[64] = { 0 };
+	struct bench_in in = { mb->n, 0 };
+	memcpy(kpkt, &in, sizeof in);
+	memset(e, 0, sizeof e);
+	for (int k = 0; k < M_N; k++) {
+		m_open(&e[k], k, path, mb, kernel_ok, failed);
+		m_calibrate(&e[k], k, kpkt, target_ms);
 	}
-	if (r0 != mb->n) {
-		printf("MISMATCH %s: kernel JIT returned %u, want %u\n",
-		       mb->prog, r0, mb->n);
-		*failed = true;
+	for (unsigned r = 0; r < runs; r++)
+		for (int k = 0; k < M_N; k++)
+			if (e[k].on && !m_measure(&e[k], k, kpkt, e[k].iters,
+						  &e[k].v[r])) {
+				printf("FAIL %s %s: %s\n", mb->prog, m_label[k],
+				       e[k].why);
+				e[k].on = false;
+				*failed = true;
+			}
+	for (int k = 0; k < M_N; k++) {
+		if (!e[k].on)
+			continue;
+		e[k].median = bench_median(e[k].v, runs);
+		e[k].spread = (e[k].v[runs - 1] - e[k].v[0]) /
+			      (e[k].median > 0 ? e[k].median : 1);
 	}
-	printf("  %-28s kernel JIT      %8.2f ns/op\n", mb->what,
-	       bench_median(v, runs < 101 ? runs : 101) / mb->n);
-	return true;
+	for (int k = 0; k < M_N; k++) {
+		if (k == M_KERNEL && !kernel_ok)
+			continue;
+		if (!e[k].on) {
+			printf("  %-28s %-15s %s\n", mb->what, m_label[k],
+			       e[k].why);
+			continue;
+		}
+		printf("  %-28s %-15s %8.2f", mb->what, m_label[k],
+		       e[k].median / mb->n);
+		if (e[M_KERNEL].on)
+			printf(" %9.3f", e[k].median / e[M_KERNEL].median);
+		else
+			printf(" %9s", "-");
+		printf(" %5.0f%%\n", 100 * e[k].spread);
+		if (e[k].r0 != mb->n) {
+			printf("MISMATCH %s: %s returned %u, want %u\n",
+			       mb->prog, m_label[k], e[k].r0, mb->n);
+			*failed = true;
+		}
+	}
+	for (int k = M_JIT; k <= M_JIT_U; k++)
+		if (e[k].on && e[M_KERNEL].on) {
+			double x = e[k].median / e[M_KERNEL].median;
+			printf("  %-28s %s x kernel %.3f (issue 5 target <= 1.0: "
+			       "%s)\n", "", m_label[k], x,
+			       x <= 1.0 ? "met" : "MISSED");
+		}
+	for (int k = 0; k < M_N; k++) {
+		graft_close(&e[k].g);
+		bench_kernel_close(e[k].k);
+	}
 }
 
 bool bench_maps(const char *objdir, unsigned runs, double target_ms,
@@ -223,26 +270,16 @@ bool bench_maps(const char *objdir, unsigned runs, double target_ms,
 	char path[1024];
 	bool failed = false;
 	snprintf(path, sizeof path, "%s/maps.bpf.o", objdir);
-	printf("maps, median ns per operation (n=%u per run)\n",
+	printf("maps, n=%u operations per run; median ns per operation\n",
 	       map_benches[0].n);
 	if (access(path, R_OK) != 0) {
 		printf("FAIL maps: no object %s (run `make bench`)\n", path);
 		return false;
 	}
-	for (size_t i = 0; i < sizeof map_benches / sizeof map_benches[0]; i++) {
-		const struct map_bench *mb = &map_benches[i];
-#if HAVE_GRAFT_OBJ
-		graft_row(path, mb, 0, "graft interp", runs, target_ms, &failed);
-		graft_row(path, mb, EBPF_F_JIT, "graft JIT", runs, target_ms,
-			  &failed);
-		graft_row(path, mb, EBPF_F_JIT | EBPF_F_UNCHECKED,
-			  "graft JIT unchk", runs, target_ms, &failed);
-#else
-		printf("  %-28s graft           skipped: needs graft's ELF loader "
-		       "(lib/elf) and maps (lib/maps)\n", mb->what);
-#endif
-		if (kernel_ok)
-			kernel_row(path, mb, runs, target_ms, &failed);
-	}
+	printf("  %-28s %-15s %8s %9s %6s\n", "benchmark", "engine", "ns/op",
+	       "x kernel", "spread");
+	for (size_t i = 0; i < sizeof map_benches / sizeof map_benches[0]; i++)
+		map_bench_run(path, &map_benches[i], runs > MAX_RUNS ? MAX_RUNS
+			      : runs, target_ms, kernel_ok, &failed);
 	return !failed;
 }

@@ -162,18 +162,12 @@ static void fill_packet(struct bench *b)
 }
 
 /*
- * Load the program into graft's four engines. Only "not built yet" is a
+ * Load the program into graft's four engines. Only "JIT not built" is a
  * skip; graft refusing a program the kernel's verifier accepts is a failure.
  */
 static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			size_t n, bool *jit_missing)
 {
-	if (!bench_graft_present()) {
-		for (enum eng k = E_INTERP; k <= E_JIT_U; k++)
-			snprintf(b->e[k].why, sizeof b->e[k].why,
-				 "skipped: graft interpreter not built yet");
-		return;
-	}
 	for (enum eng k = E_INTERP; k <= E_JIT_U; k++) {
 		struct engine *e = &b->e[k];
 		enum graft_status st;
@@ -181,7 +175,8 @@ static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			b->failed = true; /* e->why holds the object's problem */
 			continue;
 		}
-		e->gp = bench_graft_load(insns, n, eng_flags[k], &st, e->why,
+		e->gp = bench_graft_load(insns, n, eng_flags[k], NULL, &st,
+					 e->why,
 					 sizeof e->why);
 		if (!e->gp && (eng_flags[k] & EBPF_F_JIT) &&
 		    st == GRAFT_ENOTSUP) {
@@ -342,16 +337,22 @@ static void summary(struct bench *bs, bool jit_missing)
 	size_t nv = 0;
 	printf("\nsummary\n");
 	for (enum eng k = E_INTERP; k <= E_INTERP_U; k++) {
+		char names[64] = "";
 		nv = 0;
-		for (size_t i = 0; i < NPROGS; i++)
-			if (progs[i].headline && bs[i].e[k].on && bs[i].executed)
-				v[nv++] = bs[i].e[k].median /
-					  (double)bs[i].executed;
+		for (size_t i = 0; i < NPROGS; i++) {
+			if (!progs[i].headline || !bs[i].e[k].on ||
+			    !bs[i].executed)
+				continue;
+			v[nv++] = bs[i].e[k].median / (double)bs[i].executed;
+			snprintf(names + strlen(names),
+				 sizeof names - strlen(names), "%s%s",
+				 nv > 1 ? ", " : "", progs[i].name);
+		}
 		double m = nv ? bench_median(v, nv) : 0;
 		if (nv)
-			printf("  %s: median %.3f ns/insn over fib, leibniz, "
-			       "csum (target <= 1.5: %s; ubpf ~3.6-3.9 here)\n",
-			       eng_label[k], m, m <= 1.5 ? "met" : "MISSED");
+			printf("  %s: median %.3f ns/insn over %s (target <= 1.5: "
+			       "%s; ubpf ~3.6-3.9 here)\n", eng_label[k], m,
+			       names, m <= 1.5 ? "met" : "MISSED");
 		else
 			printf("  %s: not measured\n", eng_label[k]);
 	}
@@ -413,9 +414,6 @@ int main(int argc, char **argv)
 	       "(thread CPU time; the kernel's own test_run clock);\n"
 	       "ns/insn divides by graft's executed count; spread is "
 	       "(max - min) / median of the samples\n", runs, target_ms);
-	if (!bench_graft_present())
-		printf("graft: skipped: interpreter not built yet "
-		       "(lib/ebpf has no ebpf_prog_load)\n");
 	char kwhy[256] = "", probe[1024];
 	snprintf(probe, sizeof probe, "%s/empty.bpf.o", argv[1]);
 	bool kernel_ok = bench_kernel_usable(probe, kwhy, sizeof kwhy);
@@ -424,8 +422,13 @@ int main(int argc, char **argv)
 	else if (*bench_kernel_jit_note())
 		printf("%s\n", bench_kernel_jit_note());
 	bench_print_machine();
-	printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine", "ns/run",
-	       "ns/insn", "x native", "x kernel", "spread", "r0");
+	bool any = false;
+	for (size_t i = 0; i < NPROGS; i++)
+		any |= wanted(progs[i].name, argc, argv);
+	if (any)
+		printf("  %-20s %12s %9s %9s %9s %6s  %s\n", "engine",
+		       "ns/run", "ns/insn", "x native", "x kernel", "spread",
+		       "r0");
 	for (size_t i = 0; i < NPROGS; i++) {
 		if (!wanted(progs[i].name, argc, argv))
 			continue;
@@ -435,7 +438,8 @@ int main(int argc, char **argv)
 			 &jit_missing);
 		failed |= bs[i].failed;
 	}
-	summary(bs, jit_missing);
+	if (any)
+		summary(bs, jit_missing);
 	if (wanted("jit-compile", argc, argv)) {
 		printf("\n");
 		failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);

@@ -90,7 +90,7 @@ int main(void)
 
 	static struct tapp app;
 	static struct tsrv srv;
-	if (tapp_start(&app, dir) || tsrv_start(&srv, &app, sock, NULL))
+	if (tapp_start(&app, dir) || tsrv_start(&srv, &app, sock, false, 0))
 		return 1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
@@ -147,8 +147,8 @@ int main(void)
 	printf("%-44s median %7.2f ms  %.0f MB/s\n", "cat of a 4 MB file",
 	       samples[10] / 1e6, got / (samples[10] / 1e3));
 	close(fd);
-	tsrv_stop(&srv);
 	tapp_stop(&app);
+	tsrv_stop(&srv);
 	unlink(file);
 	rmdir(dir);
 	rmdir(top);

@@ -27,6 +27,8 @@ echo "-- kernel (verifier-log) syntax:"
 show "$GRAFT" disasm --kernel "$work/factorial.bin"
 show "$GRAFT" run examples/asm/factorial.s
 show "$GRAFT" run "$work/factorial.bin"
+echo "-- the same program compiled to x86-64 by the JIT:"
+show "$GRAFT" run --jit "$work/factorial.bin"
 
 say "2. checksum: a loop over memory (the IPv4 header checksum)"
 grep -v '^#' examples/asm/checksum.mem

@@ -1,14 +1,17 @@
 /*
- * libFuzzer target: the overlay's request parser and command layer. The
+ * libFuzzer target: the overlay's request parser and command layer, and
+ * (for inputs that start like an ELF file) the native program linker. The
  * input is fed as console bytes (split at a point the input chooses) to a
  * session whose services check what the command layer promised them: the
  * argument count is in range and every word is NUL-free printable text.
  * Every request must get exactly one status line, and every reply line
- * must be text.
+ * must be text. An ELF input is loaded with `load` (never run): it must be
+ * linked or refused, and its pages freed either way.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "graft/overlay.h"
 
@@ -60,8 +63,101 @@ static enum graft_status svc_any(void *ud, int argc, char *const *argv,
 	return GRAFT_OK;
 }
 
+/* ---- the native linker: "load x.o" where x.o is the input ---------- */
+
+static const uint8_t *elf_data;
+static size_t elf_len;
+static long live_pages;
+
+static enum graft_status f_read(void *ud, const char *path,
+				const struct graft_alloc *a, void **data,
+				size_t *len, struct graft_err *err)
+{
+	(void)ud, (void)path, (void)err;
+	*data = a->alloc(a->ud, elf_len + 1);
+	if (!*data)
+		return GRAFT_ENOMEM;
+	memcpy(*data, elf_data, elf_len);
+	*len = elf_len;
+	return GRAFT_OK;
+}
+
+static uint64_t f_sym(void *ud, const char *name)
+{
+	(void)ud;
+	return name[0] == 'a' ? 0x1000 : 0; /* some symbols exist */
+}
+
+static void *f_pages(void *ud, size_t len)
+{
+	(void)ud;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	live_pages++;
+	return p;
+}
+
+static int f_protect(void *ud, void *p, size_t len, unsigned prot)
+{
+	(void)ud, (void)p, (void)len, (void)prot;
+	return 0; /* stays writable: nothing runs */
+}
+
+static void f_pages_free(void *ud, void *p, size_t len)
+{
+	(void)ud;
+	munmap(p, len);
+	live_pages--;
+}
+
+static void *f_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	return aligned_alloc(16, (n + 15) & ~(size_t)15);
+}
+
+static void f_free(void *ud, void *p)
+{
+	(void)ud;
+	free(p);
+}
+
+static void fuzz_native(const uint8_t *data, size_t size)
+{
+	static struct ovl_native *n;
+	static struct ovl_services nsvc;
+	static struct sink nsink;
+	static struct ovl_session ns;
+	if (!n) {
+		struct ovl_native_host h = {
+			.read_file = f_read, .sym_addr = f_sym,
+			.pages_alloc = f_pages, .pages_protect = f_protect,
+			.pages_free = f_pages_free,
+		};
+		struct graft_alloc a = { f_alloc, f_free, NULL };
+		if (ovl_native_create(&n, &h, &a, NULL))
+			abort();
+		ovl_native_services(n, &nsvc);
+	}
+	elf_data = data;
+	elf_len = size;
+	nsink.len = 0;
+	struct ovl_chan c = { &nsink, no_read, sink_write };
+	ovl_session_init(&ns, &c, &nsvc);
+	static const char cmd[] = "load x.o\nunload x\n";
+	ovl_session_feed(&ns, cmd, sizeof cmd - 1);
+	if (ns.stats.requests != 2 || live_pages != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	if (size >= 4 && !memcmp(data, "\177ELF", 4)) {
+		fuzz_native(data, size);
+		return 0;
+	}
 	static struct ovl_session s;
 	static struct sink sink;
 	static struct ovl_services svc;

@@ -2,15 +2,15 @@
 #
 # Every bench/progs/NAME.c is built twice from the same source: by clang as
 # an XDP object (section "xdp") that graft and the Linux kernel run, and by
-# gcc -O2 as the native anchor linked into the runner. libgraft.a is linked
-# whole because the runner refers to the library weakly (it reports what is
-# not built yet instead of failing to link).
+# gcc -O2 as the native anchor linked into the runner.
 
 BENCH_PROGS := $(filter-out bench/progs/prog.h,$(wildcard bench/progs/*.c))
 BENCH_NAMES := $(BENCH_PROGS:bench/progs/%.c=%)
 BENCH_BPF_OBJS := $(BENCH_NAMES:%=$(BUILD)/bench/progs/%.bpf.o)
 BENCH_NATIVE_OBJS := $(BENCH_NAMES:%=$(BUILD)/bench/native/%.o)
-BENCH_SRCS := $(wildcard bench/*.c)
+# The runner is bench/ebpf_bench.c and bench/bench_*.c (other bench/*.c
+# belong to other benchmarks with rules of their own).
+BENCH_SRCS := bench/ebpf_bench.c $(wildcard bench/bench_*.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 EBPF_BENCH := $(BUILD)/bench/ebpf_bench
 
@@ -26,7 +26,7 @@ $(BUILD)/bench/native/%.o: bench/progs/%.c bench/progs/prog.h
 $(EBPF_BENCH): $(BENCH_OBJS) $(BENCH_NATIVE_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_NATIVE_OBJS) \
-		-Wl,--whole-archive $(LIB) -Wl,--no-whole-archive -lbpf $(LDLIBS)
+		$(LIB) -lbpf $(LDLIBS)
 
 BENCH_DEPS += $(EBPF_BENCH) $(BENCH_BPF_OBJS)
 

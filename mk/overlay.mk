@@ -46,3 +46,16 @@ $(BUILD)/overlay_native/reader_nopic.o: tests/overlay_native/reader.c
 	$(CC) $(OVL_NAT_CFLAGS) -fno-pic -mcmodel=small -c $< -o $@
 
 CHECK_DEPS += $(OVL_NAT_OBJS)
+
+$(BUILD)/bench/overlay_trace: bench/overlay_trace.c $(PLAT) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLAT) $(LIB) $(LDLIBS)
+
+BENCH_DEPS += $(BUILD)/bench/overlay_trace $(BUILD)/overlay_bpf/exec.o \
+	$(BUILD)/overlay_native/hello.o
+
+# lib/overlay/console.c calls the platform, so this test links the library
+# before the platform (the generic test rule puts the platform first).
+$(BUILD)/tests/overlay_platform: tests/overlay_platform.c $(PLAT) $(LIB) tests/testlib.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIB) $(PLAT) $(LDLIBS)

@@ -74,6 +74,8 @@ expect "run --unchecked" 0 "^r0 = 2432902008176640000" "" -- "$GRAFT" run --unch
 expect "run --jit answers" 0 "" "" -- sh -c "'$GRAFT' run --jit examples/asm/factorial.s >'$work/jit.out' 2>&1; rc=\$?; grep -q 'r0 = 2432902008176640000' '$work/jit.out' || { [ \$rc -eq 1 ] && grep -q 'JIT' '$work/jit.out'; }"
 printf '\177ELF\002\001\001' >"$work/fake.o"
 expect "run ELF goes to the object loader" 1 "" "." -- "$GRAFT" run "$work/fake.o"
+expect "run ELF object options pass through" 1 "" "." -- "$GRAFT" run "$work/fake.o" prog --maps --repeat 2
+expect "run ELF from stdin" 1 "" "must be named by its path" -- sh -c "'$GRAFT' run - <'$work/fake.o'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -201,11 +201,52 @@ static void kernel_syntax(void)
 	printf("kernel syntax: %u cases from tests/data/asm/kernel.txt\n", cases);
 }
 
+/* Slots no mnemonic expresses: how each syntax shows them. */
+static void odd_slots(void)
+{
+	static const struct {
+		struct ebpf_insn in[2];
+		size_t n, used;
+		const char *suite, *kernel;
+	} cases[] = {
+		{ { { .code = 0x18, .dst = 1, .src = 1, .imm = 5 }, { 0 } }, 2, 1,
+		  ".raw 0x0000000500001118 # lddw %r1, map fd 5", "r1 = map[fd:5] ll" },
+		{ { { .code = 0x18, .dst = 2, .src = 2, .imm = 3 }, { .imm = 16 } }, 2, 1,
+		  ".raw 0x0000000300002218 # lddw %r2, map value 3",
+		  "r2 = map_value[fd:3]+16 ll" },
+		{ { { .code = 0x18, .imm = 1 } }, 1, 0,
+		  ".raw 0x0000000100000018 # lddw without its second slot",
+		  "(18) lddw without its second slot, raw 0x0000000100000018" },
+		{ { { .code = 0xff } }, 1, 0, ".raw 0x00000000000000ff # unknown opcode 0xff",
+		  "(ff) unknown opcode, raw 0x00000000000000ff" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char t[256];
+		size_t used = bpfasm_disasm_insn(cases[i].in, cases[i].n, 0,
+						 BPFASM_SUITE, t, sizeof t);
+		T_CHECK(used == cases[i].used && !strcmp(t, cases[i].suite),
+			"odd slot %zu suite: got '%s' (%zu slots)", i, t, used);
+		bpfasm_disasm_insn(cases[i].in, cases[i].n, 0, BPFASM_KERNEL, t,
+				   sizeof t);
+		T_CHECK(!strcmp(t, cases[i].kernel), "odd slot %zu kernel: got '%s'",
+			i, t);
+		round_trip(cases[i].in, cases[i].n, cases[i].suite);
+	}
+	char tiny[8];
+	size_t need = bpfasm_disassemble(cases[0].in, 2, BPFASM_SUITE, tiny,
+					 sizeof tiny);
+	T_CHECK(need > sizeof tiny && strlen(tiny) == sizeof tiny - 1,
+		"truncated disassembly stays terminated and reports %zu bytes", need);
+	printf("odd slots: %zu cases of slots shown as .raw\n",
+	       sizeof cases / sizeof cases[0]);
+}
+
 int main(void)
 {
 	conformance_files();
 	table_entries();
 	random_slots();
 	kernel_syntax();
+	odd_slots();
 	return t_done();
 }

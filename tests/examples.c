@@ -85,6 +85,8 @@ static const struct ex examples[] = {
 	{ "xdp_parser", "xdp_parser", true, true, 5,
 	  { F(udp9), F(udp53), F(tcpsyn), F(arp), F(shortip) },
 	  { 1, 2, 2, 2, 0 }, NULL },
+	{ "array_select", "array_select", true, true, 4,
+	  { P(64, 0), P(65, 0), P(68, 0), P(67, 0) }, { 64, 65, 132, 67 }, NULL },
 	{ "probe", "probe", true, true, 1, { P(64, 0) }, { 111111 }, NULL },
 	{ "legacy_maps", "legacy", false, false, 3,
 	  { P(64, 0), P(65, 0), P(64, 0) }, { 64, 65, 128 }, NULL },

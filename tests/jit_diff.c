@@ -34,9 +34,11 @@ int main(void)
 			c.by_status[GRAFT_EBUDGET] && c.by_status[GRAFT_EDEPTH] &&
 			c.by_status[GRAFT_EHELPER],
 		"every outcome is reached");
+	T_CHECK(c.tail_calls > 0, "tail calls are exercised");
 	printf("jit_diff: %lu programs (%lu invalid), %lu runs compared "
 	       "(%lu unchecked), %lu mismatches\n",
 	       c.programs, c.invalid, c.runs, c.unchecked, c.mismatches);
+	printf("jit_diff: %lu tail calls taken\n", c.tail_calls);
 	printf("jit_diff: checked outcomes: OK %lu, EFAULT %lu, EBUDGET %lu, "
 	       "EDEPTH %lu, EHELPER %lu\n",
 	       c.by_status[GRAFT_OK], c.by_status[GRAFT_EFAULT],

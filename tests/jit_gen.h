@@ -67,8 +67,8 @@ static uint64_t h_abort_if(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
 static uint64_t h_tail(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
 		       uint64_t e, struct ebpf_exec *x)
 {
-	(void)b, (void)c, (void)d, (void)e;
-	if ((a & 1) && x->tail_calls < 3) {
+	(void)b, (void)d, (void)e;
+	if (((a + c) & 1) && x->tail_calls < 3) {
 		x->tail_call = x->user;
 		x->tail_ctx = a + 1;
 		return 0;
@@ -189,7 +189,23 @@ static void gen_misc(struct gen *g)
 	struct gen_rng *r = &g->r;
 	unsigned dst = gen_dst(r);
 	static const int32_t widths[] = { 16, 32, 64 };
-	switch (gen_below(r, 3)) {
+	switch (gen_below(r, 4)) {
+	case 3: { /* what the JIT folds: zero-extension pairs, mov + add */
+		unsigned src = gen_src(r), k = gen_below(r, 4);
+		if (k == 0 || k == 3)
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+		if (k <= 1) {
+			gen_add(g, gen_insn(0x67, dst, 0, 0, gen_below(r, 4) ? 32 : 31), -1, 0);
+			gen_add(g, gen_insn(0x77, dst, 0, 0, 32), -1, 0);
+		} else if (k == 2) {
+			gen_add(g, gen_insn(0xbf, dst, src, 0, 0), -1, 0);
+			gen_add(g, gen_insn(0x07, dst, 0, 0, gen_imm(r)), -1, 0);
+		} else {
+			gen_add(g, gen_insn(0x0f, dst, gen_below(r, 3) ? gen_src(r) : dst, 0, 0),
+				-1, 0);
+		}
+		break;
+	}
 	case 0: { /* le / be / bswap */
 		static const uint8_t codes[] = { 0xd4, 0xdc, 0xd7 };
 		gen_add(g, gen_insn(codes[gen_below(r, 3)], dst, 0, 0,
@@ -337,9 +353,8 @@ static void gen_body(struct gen *g, int n)
 		} else if (k < 99) {
 			gen_jump(g, end);
 		} else { /* a backward jump anywhere: often endless */
-			gen_add(g, gen_insn(0x05, 0, 0, 0, 0),
-				g->nit - (int)gen_below(r, 8) > 0
-					? g->nit - (int)gen_below(r, 8) : 0, 0);
+			int back = g->nit - (int)gen_below(r, 8);
+			gen_add(g, gen_insn(0x05, 0, 0, 0, 0), back > 0 ? back : 0, 0);
 		}
 	}
 	while (g->nit < end && gen_add(g, gen_insn(0x07, 0, 0, 0, 1), -1, 0) >= 0)
@@ -414,13 +429,14 @@ struct diff_res {
 	char msg[GRAFT_ERR_MSG];
 	uint32_t err_pc;
 	uint64_t r0, executed;
+	unsigned tail_calls;
 	uint8_t stack[EBPF_STACK_SIZE * EBPF_MAX_FRAMES];
 	uint8_t a[REG_A], b[REG_B];
 };
 
 /* Outcomes, for the closing summary. */
 struct diff_counts {
-	unsigned long programs, invalid, runs, unchecked, mismatches;
+	unsigned long programs, invalid, runs, unchecked, mismatches, tail_calls;
 	unsigned long by_status[GRAFT_EIO + 1];
 };
 
@@ -476,6 +492,7 @@ static void diff_run(struct diff_env *e, const struct ebpf_prog *p, bool jit,
 	out->err_pc = x->err_pc;
 	out->r0 = x->r0;
 	out->executed = x->executed;
+	out->tail_calls = x->tail_calls;
 	memcpy(out->stack, x->stack, sizeof out->stack);
 	memcpy(out->a, e->a, REG_A);
 	memcpy(out->b, e->b, REG_B);
@@ -545,7 +562,12 @@ static int diff_one(struct diff_env *e, const struct ebpf_insn *insns,
 		c->unchecked += mode;
 		if (!mode && (unsigned)ri.st <= GRAFT_EIO)
 			c->by_status[ri.st]++;
-		diff_compare(&ri, &rj, why, len);
+		c->tail_calls += ri.tail_calls;
+		if (ri.tail_calls != rj.tail_calls)
+			snprintf(why, len, "tail calls %u vs JIT %u", ri.tail_calls,
+				 rj.tail_calls);
+		else
+			diff_compare(&ri, &rj, why, len);
 		if (why[0]) {
 			size_t k = strlen(why);
 			snprintf(why + k, len - k, " (%s)", mode ? "unchecked" : "checked");

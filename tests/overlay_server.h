@@ -5,7 +5,12 @@
  * lib/overlay sessions on a unix socket, one client at a time (as the
  * unikernel's single context thread does). Shared by the overlay tests and
  * bench/overlay_rt.c; the services are POSIX stand-ins for the platform's
- * (files in a directory, signals to this process).
+ * (files in a directory, signals to this process), plus graft's eBPF
+ * and native program services over POSIX hosts. The app's request handler
+ * is traceable: a stand-in for the unikernel's patched entry calls
+ * ovl_bpf_enter when something is attached, under the lock that also
+ * serialises console commands (Linux threads preempt; the unikernel's
+ * cooperative threads need no lock).
  */
 #ifndef GRAFT_TESTS_OVERLAY_SERVER_H
 #define GRAFT_TESTS_OVERLAY_SERVER_H
@@ -18,7 +23,10 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -51,7 +59,26 @@ struct tapp {
 	char config[64];
 	pthread_t thr;
 	pthread_mutex_t lock; /* serialises clients of fd[1] */
+	/* tracing: the site hooked on tapp_handle_request, or -1 */
+	atomic_int hook_site;
+	struct ovl_bpf *bpf;
+	pthread_mutex_t *glock; /* the console's lock */
 };
+
+/* The app's request handler, traceable by bpf_attach. */
+__attribute__((noinline, unused)) static uint64_t
+tapp_handle_request(struct tapp *a, char c)
+{
+	int site = atomic_load(&a->hook_site);
+	if (site >= 0) {
+		uint64_t args[6] = { (unsigned char)c, (uint64_t)(uintptr_t)a };
+		pthread_mutex_lock(a->glock);
+		ovl_bpf_enter(a->bpf, (uint32_t)site, args,
+			      (uint64_t)(uintptr_t)__builtin_return_address(0));
+		pthread_mutex_unlock(a->glock);
+	}
+	return atomic_fetch_add(&a->served, 1) + 1;
+}
 
 static void tapp_load_config(struct tapp *a)
 {
@@ -86,7 +113,7 @@ static void *tapp_main(void *arg)
 			continue;
 		if (n <= 0 || c == 'q')
 			break;
-		uint64_t s = atomic_fetch_add(&a->served, 1) + 1;
+		uint64_t s = tapp_handle_request(a, c);
 		int len = snprintf(reply, sizeof reply, "%s %llu %llu\n", a->config,
 				   (unsigned long long)atomic_load(&a->generation),
 				   (unsigned long long)s);
@@ -100,6 +127,7 @@ static int tapp_start(struct tapp *a, const char *dir)
 {
 	snprintf(a->dir, sizeof a->dir, "%s", dir);
 	pthread_mutex_init(&a->lock, NULL);
+	atomic_store(&a->hook_site, -1);
 	struct sigaction sa = { .sa_handler = tapp_on_hup };
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = tapp_on_usr1;
@@ -154,7 +182,9 @@ struct tsrv {
 	atomic_int stop;
 	pthread_t thr;
 	struct ovl_services svc;
-	struct ovl_service extra_stats; /* stats of services a test added */
+	pthread_mutex_t glock;  /* one command or one traced call at a time */
+	struct ovl_bpf *bpf;
+	struct ovl_native *nat;
 	struct ovl_stats total;
 	atomic_uint_fast64_t sessions;
 };
@@ -256,8 +286,6 @@ static enum graft_status tsrv_stats(void *ud, int argc, char *const *argv,
 		   (unsigned long long)atomic_load(&s->sessions),
 		   (unsigned long long)s->total.requests,
 		   (unsigned long long)s->total.errors);
-	if (s->extra_stats.fn)
-		return s->extra_stats.fn(s->extra_stats.ud, argc, argv, out, err);
 	ovl_printf(out, "protection keys: not used on the Linux test bed\n");
 	return GRAFT_OK;
 }
@@ -305,7 +333,15 @@ static void *tsrv_main(void *arg)
 		struct ovl_chan c = { &fd, tsrv_read, tsrv_write };
 		atomic_fetch_add(&s->sessions, 1);
 		ovl_session_init(&sess, &c, &s->svc);
-		ovl_session_serve(&sess);
+		char buf[4096];
+		long n;
+		while ((n = tsrv_read(&fd, buf, sizeof buf)) > 0) {
+			pthread_mutex_lock(&s->glock);
+			bool open = ovl_session_feed(&sess, buf, (size_t)n);
+			pthread_mutex_unlock(&s->glock);
+			if (!open)
+				break;
+		}
 		s->total.requests += sess.stats.requests;
 		s->total.errors += sess.stats.errors;
 		close(fd);
@@ -313,24 +349,141 @@ static void *tsrv_main(void *arg)
 	return NULL;
 }
 
+/* ---- POSIX hosts for graft's eBPF and native program services -------- */
+
+static void *tsrv_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	return aligned_alloc(16, (n + 15) & ~(size_t)15);
+}
+
+static void tsrv_free(void *ud, void *p)
+{
+	(void)ud;
+	free(p);
+}
+
+static enum graft_status tsrv_read_file(void *ud, const char *path,
+					const struct graft_alloc *a,
+					void **data, size_t *len,
+					struct graft_err *err)
+{
+	char p[512];
+	if (tsrv_path(ud, path, p, sizeof p, err))
+		return err->status;
+	int fd = open(p, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return graft_errf(err, GRAFT_ENOENT, "%s: %s", path, strerror(errno));
+	}
+	*data = a->alloc(a->ud, (size_t)st.st_size + 1);
+	ssize_t got = *data ? read(fd, *data, (size_t)st.st_size) : -1;
+	close(fd);
+	if (got != st.st_size) {
+		if (*data)
+			a->free(a->ud, *data);
+		return graft_errf(err, GRAFT_EIO, "%s: read error", path);
+	}
+	*len = (size_t)got;
+	return GRAFT_OK;
+}
+
+static uint64_t tsrv_now(void *ud)
+{
+	struct timespec t;
+	(void)ud;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The test app's "symbol table". */
+static uint64_t tsrv_sym(void *ud, const char *name)
+{
+	struct tsrv *s = ud;
+	if (!strcmp(name, "tapp_handle_request"))
+		return (uint64_t)(uintptr_t)tapp_handle_request;
+	if (!strcmp(name, "tapp_served"))
+		return (uint64_t)(uintptr_t)&s->app->served;
+	return 0;
+}
+
+static enum graft_status tsrv_hook(void *ud, uint64_t addr, uint32_t site,
+				   bool on, struct graft_err *err)
+{
+	struct tsrv *s = ud;
+	if (addr != (uint64_t)(uintptr_t)tapp_handle_request)
+		return graft_errf(err, GRAFT_ENOTSUP,
+				  "only tapp_handle_request is traceable here");
+	atomic_store(&s->app->hook_site, on ? (int)site : -1);
+	return GRAFT_OK;
+}
+
+static void *tsrv_pages(void *ud, size_t len)
+{
+	(void)ud;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int tsrv_protect(void *ud, void *p, size_t len, unsigned prot)
+{
+	(void)ud;
+	return mprotect(p, len, (prot & OVL_PROT_R ? PROT_READ : 0) |
+				(prot & OVL_PROT_W ? PROT_WRITE : 0) |
+				(prot & OVL_PROT_X ? PROT_EXEC : 0));
+}
+
+static void tsrv_pages_free(void *ud, void *p, size_t len)
+{
+	(void)ud;
+	munmap(p, len);
+}
+
+static int tsrv_graft(struct tsrv *s, unsigned prog_flags)
+{
+	struct graft_alloc a = { tsrv_alloc, tsrv_free, NULL };
+	struct ovl_bpf_opts o = {
+		.host = { s, tsrv_read_file, tsrv_now, tsrv_sym, tsrv_hook },
+		.alloc = a,
+		.prog_flags = prog_flags,
+	};
+	struct ovl_native_host nh = {
+		.ud = s, .read_file = tsrv_read_file, .sym_addr = tsrv_sym,
+		.now_ns = tsrv_now, .pages_alloc = tsrv_pages,
+		.pages_protect = tsrv_protect, .pages_free = tsrv_pages_free,
+	};
+	struct graft_err err;
+	if (ovl_bpf_create(&s->bpf, &o, &err) ||
+	    ovl_native_create(&s->nat, &nh, &a, &err)) {
+		fprintf(stderr, "overlay server: %s\n", err.msg);
+		return -1;
+	}
+	ovl_bpf_services(s->bpf, &s->svc);
+	ovl_native_services(s->nat, &s->svc);
+	s->app->bpf = s->bpf;
+	s->app->glock = &s->glock;
+	return 0;
+}
+
 /*
- * Serve on path; extra (may be NULL) supplies services a test adds (eBPF,
- * maps); files, signals and stats are this server's, its stats followed by
- * extra's.
+ * Serve on path: files, signals and stats from this server, and with
+ * `graft` the eBPF and native program services too (prog_flags: EBPF_F_*).
  */
 static int tsrv_start(struct tsrv *s, struct tapp *app, const char *path,
-		      const struct ovl_services *extra)
+		      bool graft, unsigned prog_flags)
 {
 	memset(s, 0, sizeof *s);
 	s->app = app;
-	if (extra) {
-		s->svc = *extra;
-		s->extra_stats = extra->stats;
-	}
+	pthread_mutex_init(&s->glock, NULL);
 	s->svc.ls = (struct ovl_service){ tsrv_ls, s };
 	s->svc.cat = (struct ovl_service){ tsrv_cat, s };
 	s->svc.kill = (struct ovl_service){ tsrv_kill, s };
 	s->svc.stats = (struct ovl_service){ tsrv_stats, s };
+	if (graft && tsrv_graft(s, prog_flags))
+		return -1;
 	snprintf(s->path, sizeof s->path, "%s", path);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
@@ -342,12 +495,15 @@ static int tsrv_start(struct tsrv *s, struct tapp *app, const char *path,
 	return pthread_create(&s->thr, NULL, tsrv_main, s) ? -1 : 0;
 }
 
+/* Stop serving; the app must be stopped first when graft was on. */
 static void tsrv_stop(struct tsrv *s)
 {
 	atomic_store(&s->stop, 1);
 	pthread_join(s->thr, NULL);
 	close(s->lfd);
 	unlink(s->path);
+	ovl_bpf_free(s->bpf);
+	ovl_native_free(s->nat);
 }
 
 #endif

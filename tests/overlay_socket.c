@@ -135,8 +135,7 @@ static void test_commands(void)
 	T_CHECK(r && strstr(r, "config generation 2") && strstr(r, "\nok\n"),
 		"stats: [%s]", r);
 	r = cmd(fd, "bpf_list\n");
-	T_CHECK(r && !strcmp(r, "error: bpf_list: not available here\n"),
-		"bpf_list without eBPF services: [%s]", r);
+	T_CHECK(r && !strcmp(r, "ok 0 attached\n"), "bpf_list, empty: [%s]", r);
 	r = cmd(fd, "quit\n");
 	T_CHECK(r && !strcmp(r, "ok bye\n"), "quit: [%s]", r);
 	char c;
@@ -223,6 +222,71 @@ static void test_many_clients(void)
 	printf("clients: 200 in a row\n");
 }
 
+/* Objects built by mk/overlay.mk, copied into the app's directory. */
+static const char *const copied[] = { "exec.o", "faulty.o", "served.o" };
+
+static void copy_in(const char *sub, const char *name)
+{
+	char from[400];
+	const char *b = getenv("BUILD");
+	snprintf(from, sizeof from, "%s/%s/%s", b && *b ? b : "build", sub, name);
+	FILE *f = fopen(from, "rb");
+	static char buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+	if (f)
+		fclose(f);
+	write_file(name, buf, n);
+}
+
+static void test_graft(void)
+{
+	copy_in("overlay_bpf", "exec.o");
+	copy_in("overlay_bpf", "faulty.o");
+	copy_in("overlay_native", "served.o");
+	int fd = dial();
+	char *r = cmd(fd, "bpf_exec exec.o sum 1 2 3\n");
+	T_CHECK(r && strstr(r, "r0 = 6 (0x6)\nok sum:"), "bpf_exec: [%s]", r);
+	r = cmd(fd, "bpf_attach tapp_handle_request exec.o count\n");
+	T_CHECK(r && strstr(r, "ok attached count to tapp_handle_request as 1"),
+		"bpf_attach: [%s]", r);
+	char a[128];
+	for (int i = 0; i < 50; i++)
+		tapp_request(&app, a, sizeof a);
+	r = cmd(fd, "bpf_map_get calls 114\n"); /* 'r', the request byte */
+	unsigned long long hits = r ? strtoull(r, NULL, 10) : 0;
+	T_CHECK(hits >= 50, "counted the app's requests: %llu [%s]", hits, r);
+	r = cmd(fd, "bpf_attach tapp_handle_request faulty.o spin\n");
+	T_CHECK(r && strstr(r, "as 2"), "attach a runaway program: [%s]", r);
+	int answered = 0;
+	for (int i = 0; i < 5; i++)
+		answered += !tapp_request(&app, a, sizeof a);
+	T_CHECK(answered == 5, "app answers with a runaway program attached");
+	r = cmd(fd, "bpf_list\n");
+	T_CHECK(r && strstr(r, "last error: instruction budget of 1000000 exhausted"),
+		"bpf_list shows the error: [%s]", r);
+	r = cmd(fd, "bpf_detach tapp_handle_request\n");
+	T_CHECK(r && strstr(r, "ok detached 2 from tapp_handle_request"),
+		"detach: [%s]", r);
+	r = cmd(fd, "bpf_detach 1\n");
+	T_CHECK(r && !strcmp(r, "error: bpf_detach: nothing attached as 1\n"),
+		"detach again: [%s]", r);
+	r = cmd(fd, "load served.o\n");
+	T_CHECK(r && strstr(r, "ok loaded served"), "native load: [%s]", r);
+	r = cmd(fd, "run served\n");
+	unsigned long long served = atomic_load(&app.served);
+	char want[64];
+	snprintf(want, sizeof want, "ok served returned %llu ", served);
+	T_CHECK(r && strstr(r, want), "native program read the app: [%s] want [%s]",
+		r, want);
+	r = cmd(fd, "bpf_exec faulty.o peek 8\n");
+	T_CHECK(r && strstr(r, "invalid load of 8 bytes at 0x8"),
+		"faulty bpf_exec: [%s]", r);
+	close(fd);
+	printf("graft: bpf_exec, bpf_attach counter on the app's request handler "
+	       "(%llu hits), runaway attached program, detach, native program "
+	       "reading the app\n", hits);
+}
+
 static volatile sig_atomic_t serve_stop;
 static void on_term(int sig)
 {
@@ -233,19 +297,24 @@ static void on_term(int sig)
 static int serve(const char *path, const char *d)
 {
 	snprintf(dir, sizeof dir, "%s", d);
-	if (tapp_start(&app, dir) || tsrv_start(&srv, &app, path, NULL)) {
+	if (tapp_start(&app, dir) || tsrv_start(&srv, &app, path, true, 0)) {
 		fprintf(stderr, "overlay_socket: cannot serve on %s\n", path);
 		return 1;
 	}
 	struct sigaction sa = { .sa_handler = on_term };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* A steady load of requests, as clients of the app would send. */
+	pthread_t pt;
+	pthread_create(&pt, NULL, pinger, NULL);
 	printf("serving %s\n", path);
 	fflush(stdout);
 	while (!serve_stop)
 		pause();
-	tsrv_stop(&srv);
+	atomic_store(&ping_stop, 1);
+	pthread_join(pt, NULL);
 	tapp_stop(&app);
+	tsrv_stop(&srv);
 	return 0;
 }
 
@@ -269,7 +338,7 @@ int main(int argc, char **argv)
 	write_file("log", logtext, sizeof logtext);
 
 	T_CHECK(!tapp_start(&app, dir), "app started");
-	T_CHECK(!tsrv_start(&srv, &app, sock, NULL), "server started");
+	T_CHECK(!tsrv_start(&srv, &app, sock, true, 0), "server started");
 	pthread_t pt;
 	pthread_create(&pt, NULL, pinger, NULL);
 
@@ -277,6 +346,7 @@ int main(int argc, char **argv)
 	test_disconnects();
 	test_garbage();
 	test_many_clients();
+	test_graft();
 
 	atomic_store(&ping_stop, 1);
 	pthread_join(pt, NULL);
@@ -287,13 +357,17 @@ int main(int argc, char **argv)
 	printf("app: answered %u pings during the run, %u failed\n",
 	       (unsigned)atomic_load(&pings_ok),
 	       (unsigned)atomic_load(&pings_failed));
-	tsrv_stop(&srv);
 	tapp_stop(&app);
+	tsrv_stop(&srv);
 	char p[400];
 	snprintf(p, sizeof p, "%s/config", dir);
 	unlink(p);
 	snprintf(p, sizeof p, "%s/log", dir);
 	unlink(p);
+	for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, copied[i]);
+		unlink(p);
+	}
 	rmdir(dir);
 	rmdir(top);
 	return t_done();

@@ -38,7 +38,9 @@ static void usage(FILE *f)
 		"  --unchecked    no memory checks or budget (verified programs only)\n"
 		"  --raw, --text  how to read FILE when its name does not say\n"
 		"  Helpers: 5 ktime_get_ns, 6 trace_printk(fmt, size, a, b, c),\n"
-		"  7 get_prandom_u32.\n",
+		"  7 get_prandom_u32.\n"
+		"  An ELF object goes to the object loader, which has options of its\n"
+		"  own: graft run OBJ [PROG] [--ctx FILE] [--maps] [--repeat N] [--jit]\n",
 		(unsigned long long)EBPF_DEFAULT_BUDGET);
 }
 
@@ -197,12 +199,46 @@ static struct ebpf_insn *load_file(const char *path, enum form form,
 
 /* ---- the command ------------------------------------------------------ */
 
+static bool is_elf(const char *path)
+{
+	unsigned char m[4];
+	FILE *f = fopen(path, "rb");
+	bool elf = f && fread(m, 1, 4, f) == 4 && !memcmp(m, "\x7f" "ELF", 4);
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/*
+ * An ELF object anywhere among the arguments hands the whole command to
+ * the object loader, whose options differ; 0 means "not an object".
+ */
+static int maybe_object(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--mem") || !strcmp(argv[i], "--budget")) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] == '-' || !is_elf(argv[i]))
+			continue;
+		if (run_object)
+			return run_object(argc, argv);
+		return cli_error("run: %s: ELF objects need the object loader, "
+				 "which is not built into this graft", argv[i]);
+	}
+	return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	const char *path = NULL, *memfile = NULL;
 	unsigned long long budget = 0;
 	unsigned flags = 0;
 	enum form form = FORM_GUESS;
+	int obj = maybe_object(argc, argv);
+	if (obj >= 0)
+		return obj;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -245,11 +281,9 @@ int cmd_run(int argc, char **argv)
 	size_t n;
 	bool elf;
 	struct ebpf_insn *insns = load_file(path, form, &n, &elf);
-	if (elf)
-		return run_object ? run_object(argc, argv)
-				  : cli_error("run: %s: ELF objects need the object "
-					      "loader, which is not built into this graft",
-					      path);
+	if (elf) /* only from stdin: a path was caught by maybe_object */
+		return cli_error("run: %s: an ELF object must be named by its path",
+				 path);
 	if (!insns)
 		return EXIT_FAIL;
 

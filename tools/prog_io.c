@@ -10,8 +10,11 @@ struct ebpf_insn *prog_from_bytes(const char *path, const char *buf,
 				  size_t len, size_t *n)
 {
 	if (len % 8) {
-		cli_error("%s: %zu bytes is not a whole number of 8-byte instructions",
-			  path, len);
+		cli_error("%s: %zu bytes is not a whole number of 8-byte instructions%s",
+			  path, len,
+			  looks_like_text(buf, len) ? " (assembly text? `graft asm` "
+						      "turns it into instructions)"
+						    : "");
 		return NULL;
 	}
 	struct ebpf_insn *p = malloc(len ? len : 8);
@@ -66,10 +69,8 @@ bool looks_like_text(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)buf[i];
-		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
-			return false;
-		if (c >= 0x7f)
-			return false;
+		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+			return false; /* bytes >= 0x80 pass: UTF-8 in comments */
 	}
 	return true;
 }

@@ -19,7 +19,7 @@ struct ebpf_insn *prog_from_text(const char *path, const char *text,
 /* One slot as its 8 wire bytes. */
 void insn_to_bytes(const struct ebpf_insn *in, uint8_t out[8]);
 
-/* Does the buffer look like assembly text (printable, no NUL)? */
+/* Does the buffer look like text (no control bytes but tab and newlines)? */
 bool looks_like_text(const char *buf, size_t len);
 
 /* Does the path end in one of the given extensions (".s", ".asm", ...)? */

@@ -210,7 +210,9 @@ int run_object(int argc, char **argv)
 			uint32_t line;
 			cli_error("%s: %s: %s", e->progs[pi].name,
 				  graft_status_name(st), x->err.msg);
-			if (graft_elf_line(e, (size_t)pi, x->err_pc, &file, &line, &text))
+			if (graft_elf_line(e, (size_t)pi,
+					   graft_obj_source_pc(o, (size_t)pi, x->err_pc),
+					   &file, &line, &text))
 				fprintf(stderr, "  at %s:%u: %s\n", file, line, text);
 			goto out;
 		}

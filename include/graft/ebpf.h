@@ -421,20 +421,26 @@ typedef enum graft_status (*ebpf_ld64_fn)(void *ud,
 
 /*
  * Executable memory for the JIT, supplied by the caller (library code
- * cannot take it from an allocator). map returns `size` bytes of zeroed,
- * page-aligned read-write memory or NULL; protect_rx makes [p, p+size)
- * read+execute and never writable again (0 on success); unmap releases it.
- * Memory is never writable and executable at once.
+ * cannot take it from an allocator). install copies `size` bytes of
+ * finished code into memory that is readable and executable and returns
+ * it (NULL on failure); release gives it back. The memory must never be
+ * writable and executable at once (W^X).
  */
 struct ebpf_codemem {
-	void *(*map)(void *ud, size_t size);
-	int (*protect_rx)(void *ud, void *p, size_t size);
-	void (*unmap)(void *ud, void *p, size_t size);
+	void *(*install)(void *ud, const void *code, size_t size);
+	void (*release)(void *ud, void *p, size_t size);
 	void *ud;
 };
 
-/* mmap/mprotect/munmap (lib/ebpf/codemem_posix.c); no state. */
+/*
+ * Two implementations without state (lib/ebpf/codemem_posix.c):
+ * ebpf_codemem_posix maps read-write pages, copies, then mprotects them to
+ * read+execute; ebpf_codemem_memfd writes the code into a memfd and maps
+ * it read+execute only (never writable at all; fewer page-table changes,
+ * so cheaper), falling back to the first where memfd_create is missing.
+ */
 extern const struct ebpf_codemem ebpf_codemem_posix;
+extern const struct ebpf_codemem ebpf_codemem_memfd;
 
 struct ebpf_load_opts {
 	const struct ebpf_helper *helpers; /* any order, IDs unique */
@@ -444,7 +450,7 @@ struct ebpf_load_opts {
 	ebpf_ld64_fn resolve_ld64;         /* NULL: pseudo lddw is an error */
 	void *resolve_ud;
 	struct graft_alloc alloc;          /* required */
-	/* code memory for EBPF_F_JIT; NULL = ebpf_codemem_posix */
+	/* code memory for EBPF_F_JIT; NULL = ebpf_codemem_memfd */
 	const struct ebpf_codemem *codemem;
 };
 

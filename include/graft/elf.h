@@ -141,6 +141,7 @@ struct graft_obj_opts {
 	uint32_t max_insns;
 	bool replace_maps;         /* a pinned map with another definition is
 				    * replaced instead of an error */
+	bool no_inline;            /* keep array lookups as helper calls */
 };
 
 struct graft_obj {
@@ -149,6 +150,7 @@ struct graft_obj {
 	struct graft_map **maps;   /* parallel to elf->maps */
 	struct ebpf_prog **progs;  /* parallel to elf->progs */
 	bool *map_reused;          /* true: an existing pinned map */
+	uint32_t **orig_pc;        /* per program: pc before inlining, or NULL */
 	struct graft_alloc alloc;
 };
 
@@ -164,6 +166,13 @@ enum graft_status graft_obj_load(struct graft_obj **out,
 				 const struct graft_obj_opts *opts,
 				 const struct graft_alloc *alloc,
 				 struct graft_err *err);
+/*
+ * Array lookups are inlined at load (as Linux does), which moves pcs: this
+ * gives the pc in elf->progs[prog] (for graft_elf_line) of a loaded pc.
+ */
+uint32_t graft_obj_source_pc(const struct graft_obj *obj, size_t prog,
+			     uint32_t pc);
+
 /* Unload: programs freed, map references dropped (pinned maps live on). */
 void graft_obj_free(struct graft_obj *obj);
 

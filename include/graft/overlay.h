@@ -280,6 +280,29 @@ void ovl_native_free(struct ovl_native *n);
 void ovl_native_services(struct ovl_native *n, struct ovl_services *svc);
 
 /* ----------------------------------------------------------------------- */
+/* The overlay on a graft platform (graft/platform.h)                     */
+
+struct ovl_console_opts {
+	struct graft_alloc alloc;
+	unsigned prog_flags;   /* EBPF_F_* for eBPF programs */
+};
+
+struct ovl_console;
+
+/*
+ * Start the overlay beside the application: a cooperative thread serving
+ * the platform's console channel (one client after another) with the
+ * platform's files (ls, cat), signals (kill: HUP, USR1, USR2), stats and
+ * symbols, and the eBPF and native program services. GRAFT_ENOTSUP when
+ * this run has no console channel.
+ */
+enum graft_status ovl_console_start(struct ovl_console **out,
+				    const struct ovl_console_opts *opts,
+				    struct graft_err *err);
+/* Stop the thread (it notices within 200 ms) and free everything. */
+void ovl_console_stop(struct ovl_console *c);
+
+/* ----------------------------------------------------------------------- */
 /* Parsing, shared by the services                                         */
 
 /*

@@ -74,15 +74,13 @@
 		CHARGE;                                                      \
 		vmbreak;                                                     \
 	}
-#define FALL                                                                 \
+#define BRANCH(cond)                                                         \
 	{                                                                    \
-		ip++;                                                        \
+		ip = (const struct ebpf_slot *)((const char *)ip +           \
+			((cond) ? (intptr_t)ip->j.disp : (intptr_t)sizeof *ip)); \
 		CHARGE;                                                      \
 		vmbreak;                                                     \
 	}
-#define BRANCH(cond)                                                         \
-	if (cond)                                                            \
-		JUMP else FALL
 
 /* add, sub, mul, or, and, xor: the four forms of each. */
 #define BINOP(N, OP)                                                         \
@@ -408,7 +406,6 @@ out:
 #undef STACK_DOWN
 #undef STACK_UP
 #undef JUMP
-#undef FALL
 #undef BRANCH
 #undef BINOP
 #undef SHIFTS

@@ -486,8 +486,79 @@ static void op_ld_pkt(struct jit *j, const struct ebpf_insn *in, bool ind)
 	jit_cold_jcc(j, CC_E, j->pc, JS_PKT);
 }
 
+/* Can the instruction at pc be folded into the one before it? */
+static bool foldable(const struct jit *j, size_t pc)
+{
+	return pc < j->n && !(j->mark[pc] & (JM_TARGET | JM_RUNHEAD));
+}
+
+static bool is_op(const struct jit *j, size_t pc, enum ebpf_op op,
+		  unsigned dst)
+{
+	return foldable(j, pc) && j->op[pc] == op && j->insns[pc].dst == dst;
+}
+
+/* lea dst, [base + index] */
+static void emit_lea_bi(struct xbuf *b, unsigned dst, unsigned base,
+			unsigned index)
+{
+	if ((base & 7) == RBP) { /* rbp/r13 as base need a disp8 */
+		unsigned t = base;
+		base = index;
+		index = t;
+	}
+	emit_prefix_op(b, X_W, 0x8d, dst, index, base);
+	bool disp8 = (base & 7) == RBP;
+	emit_modrm(b, disp8 ? 1 : 0, dst, 4);
+	x_b(b, (uint8_t)(((index & 7) << 3) | (base & 7))); /* SIB, scale 1 */
+	if (disp8)
+		x_b(b, 0);
+}
+
+/*
+ * Patterns clang emits all the time, each folded into one x86 instruction
+ * when the later instructions are not jump targets (so no pc can enter
+ * between them; budget charges are per run and stay the same):
+ *   lsh dst, 32; rsh dst, 32            -> mov dst32, dst32
+ *   mov dst, src; lsh dst, 32; rsh dst, 32 -> mov dst32, src32
+ *   mov dst, src; add dst, imm|reg      -> lea dst, [src + imm|reg]
+ * Returns the slots used, 0 when nothing matches.
+ */
+static unsigned peephole(struct jit *j, size_t pc)
+{
+	const struct ebpf_insn *in = &j->insns[pc];
+	struct xbuf *b = &j->b;
+	enum ebpf_op op = (enum ebpf_op)j->op[pc];
+	unsigned d = in->dst;
+	if (op == EBPF_OP_LSH64_IMM && in->imm == 32 &&
+	    is_op(j, pc + 1, EBPF_OP_RSH64_IMM, d) && j->insns[pc + 1].imm == 32) {
+		zext32(b, D(in));                         /* mov dst32, dst32 */
+		return 2;
+	}
+	if (op != EBPF_OP_MOV64_REG || in->off || d == in->src)
+		return 0;
+	if (is_op(j, pc + 1, EBPF_OP_LSH64_IMM, d) && j->insns[pc + 1].imm == 32 &&
+	    is_op(j, pc + 2, EBPF_OP_RSH64_IMM, d) && j->insns[pc + 2].imm == 32) {
+		emit_mov_rr(b, false, D(in), S(in));      /* mov dst32, src32 */
+		return 3;
+	}
+	if (is_op(j, pc + 1, EBPF_OP_ADD64_IMM, d)) {
+		emit_rm(b, X_W, 0x8d, D(in), S(in), j->insns[pc + 1].imm); /* lea dst, [src+imm] */
+		return 2;
+	}
+	if (is_op(j, pc + 1, EBPF_OP_ADD64_REG, d)) {
+		unsigned s2 = j->insns[pc + 1].src;
+		emit_lea_bi(b, D(in), S(in), jit_reg[s2 == d ? in->src : s2]); /* lea dst, [src+src2] */
+		return 2;
+	}
+	return 0;
+}
+
 unsigned jit_emit_insn(struct jit *j, size_t pc)
 {
+	unsigned folded = peephole(j, pc);
+	if (folded)
+		return folded;
 	const struct ebpf_insn *in = &j->insns[pc];
 	enum ebpf_op op = (enum ebpf_op)j->op[pc];
 	uint8_t cls = EBPF_CLASS(in->code);

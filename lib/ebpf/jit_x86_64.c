@@ -11,14 +11,16 @@
  * call-depth bound; unchecked programs keep only the depth bound, which
  * also protects x->stack.
  *
- * Layout of the code mapping: a header (the code-memory interface, so the
- * mapping can be released without a field in the program), the shared stubs
+ * Layout of the installed code: a header (the code-memory interface, so
+ * the memory can be released without a field in the program), the shared stubs
  * (error exits, memory checks, callx lookup), the entry, the body with one
  * entry offset per pc, then the cold paths that record a pc and exit.
  *
- * W^X: the mapping is written while RW, then made RX by the caller's
- * protect_rx; it is never writable and executable at once. The code size
- * is bounded before anything is written (JIT_MAX_INSN per instruction).
+ * W^X: code (header included) is emitted into scratch memory from the
+ * caller's allocator, then handed to the caller's codemem `install`, which
+ * puts it in read+execute memory that is never writable and executable at
+ * once (see graft/ebpf.h). The code size is bounded before anything is written
+ * (JIT_MAX_INSN per instruction, plus the stubs).
  * Every BPF exit is `ret`: the entry calls pc 0 like a local call, so exit
  * returns from whichever frame is running, as in the interpreter.
  */
@@ -257,6 +259,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: incomplete lddw", pc);
 			j->mark[++pc] |= JM_LDDW2;
+			j->op[pc] = EBPF_OP_COUNT;
 			continue;
 		default:
 			break;
@@ -272,7 +275,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 				return graft_errf(err, GRAFT_EINVAL,
 						  "pc %zu: JIT: target %lld outside the program",
 						  pc, (long long)t);
-			j->mark[t] |= JM_TARGET;
+			j->mark[t] |= JM_TARGET | ((size_t)t <= pc ? JM_LOOP : 0);
 		}
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
@@ -282,6 +285,26 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: jump into an lddw", pc);
 	return GRAFT_OK;
+}
+
+/* Loop heads start on 16 bytes (the fetch and op-cache unit): long nops. */
+static void emit_align16(struct xbuf *b)
+{
+	static const uint8_t nops[][9] = {
+		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
+		{ 0x0f, 0x1f, 0x40, 0x00 }, { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+	};
+	/* code starts at JIT_HDR (a multiple of 16) in a page-aligned map */
+	size_t pad = (16 - (b->n & 15)) & 15;
+	while (pad) {
+		size_t k = pad > 8 ? 8 : pad;
+		memcpy(b->p + b->n, nops[k], k);
+		b->n += k;
+		pad -= k;
+	}
 }
 
 /* sub r9, run; jb budget-exit */
@@ -298,15 +321,21 @@ static void emit_body(struct jit *j)
 		j->pc = pc;
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 		} else if (j->checked && (m & JM_TARGET)) {
 			/* reached by falling through (no charge) or by a jump */
 			size_t over = emit_jmp8(b);
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 			patch8(b, over);
 		} else {
+			if (m & JM_LOOP)
+				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 		}
 		if (b->n + JIT_MAX_INSN > j->cap) {
@@ -314,8 +343,8 @@ static void emit_body(struct jit *j)
 			return;
 		}
 		unsigned used = jit_emit_insn(j, pc);
-		if (used == 2)
-			j->entry[pc + 1] = j->entry[pc];
+		for (unsigned k = 1; k < used; k++)
+			j->entry[pc + k] = j->entry[pc];
 		pc += used;
 	}
 	/* Cold paths: "mov r10d, pc << 5; [mov r11, rbp;] jmp exit". */
@@ -373,7 +402,11 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		uint64_t left = c.budget;
 		if (c.status == JS_BUDGET)
 			left += p->run_len[pc]; /* the failed run was not charged */
-		x->executed += start - left;
+		else if (c.status == JS_PKT ||
+			 (c.status == JS_STOP && !x->abort &&
+			  c.fault_addr == c.stack_top))
+			left += p->run_len[pc + 1]; /* ended early, no error */
+		x->executed = limit - left;
 	}
 	switch (c.status) {
 	case JS_OK:
@@ -406,16 +439,21 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				   struct graft_err *err)
 {
 	const struct ebpf_codemem *cm = o->codemem ? o->codemem
-						   : &ebpf_codemem_posix;
+						   : &ebpf_codemem_memfd;
 	if (p->n == 0 || p->n >= JIT_MAX_PC)
 		return graft_errf(err, GRAFT_ENOTSUP,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
-	size_t scratch = (n + 1) * sizeof(uint32_t) + 2 * n +
-			 (n + 1) * sizeof(struct jit_fix) +
-			 (JIT_MAX_COLD * n) * sizeof(struct jit_cold);
-	uint8_t *s = p->alloc.alloc(p->alloc.ud, scratch);
+	/* Code is emitted into scratch memory sized for the worst case, then
+	 * copied into a mapping of exactly its size: fewer pages to map,
+	 * fault in and protect (each costs a trip through the kernel). */
+	size_t bound = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER +
+		       n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
+	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
+		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
+	meta = (meta + 15) & ~(size_t)15;
+	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta + JIT_HDR + bound);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
@@ -430,18 +468,8 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		p->alloc.free(p->alloc.ud, s);
 		return st;
 	}
-	size_t map_size = JIT_HDR + JIT_STUBS_MAX +
-			  p->nhelpers * JIT_CALLX_PER +
-			  n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
-	uint8_t *base = cm->map(cm->ud, map_size);
-	if (!base) {
-		p->alloc.free(p->alloc.ud, s);
-		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: cannot map %zu bytes of code memory",
-				  map_size);
-	}
-	j.b = (struct xbuf){ base + JIT_HDR, 0 };
-	j.cap = map_size - JIT_HDR - n * JIT_MAX_COLD * JIT_COLD_SIZE;
+	j.b = (struct xbuf){ s + meta + JIT_HDR, 0 };
+	j.cap = bound - n * JIT_MAX_COLD * JIT_COLD_SIZE;
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -452,20 +480,20 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	size_t entry = j.b.n;
 	emit_entry(&j);
 	emit_body(&j);
-	p->alloc.free(p->alloc.ud, s);
-	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
-	memcpy(base, &h, sizeof h);
-	if (j.overflow || JIT_HDR + j.b.n > map_size) {
-		cm->unmap(cm->ud, base, map_size);
+	if (j.overflow || j.b.n > bound) {
+		p->alloc.free(p->alloc.ud, s);
 		return graft_errf(err, GRAFT_ENOMEM,
 				  "JIT: code for %zu instructions exceeds its bound",
 				  n);
 	}
-	if (cm->protect_rx(cm->ud, base, map_size)) {
-		cm->unmap(cm->ud, base, map_size);
+	size_t map_size = JIT_HDR + j.b.n;
+	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
+	memcpy(s + meta, &h, sizeof h);
+	uint8_t *base = cm->install(cm->ud, s + meta, map_size);
+	p->alloc.free(p->alloc.ud, s);
+	if (!base)
 		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: cannot make the code executable");
-	}
+				  "JIT: cannot install %zu bytes of code", map_size);
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
@@ -477,7 +505,7 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	if (p->jit_code) {
 		struct jit_hdr h;
 		memcpy(&h, p->jit_code, sizeof h);
-		h.cm.unmap(h.cm.ud, p->jit_code, h.map_size);
+		h.cm.release(h.cm.ud, p->jit_code, h.map_size);
 	}
 	p->jit_code = NULL;
 	p->jit_size = 0;

@@ -54,7 +54,7 @@ struct jit_fix {
 	uint32_t pc;
 };
 
-enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4 };
+enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4, JM_LOOP = 8 };
 
 struct jit {
 	const struct ebpf_prog *p;
@@ -79,7 +79,7 @@ struct jit {
 };
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
-#define JIT_MAX_INSN 192
+#define JIT_MAX_INSN 208
 #define JIT_MAX_COLD 4 /* cold stubs per instruction */
 #define JIT_COLD_SIZE 16
 

@@ -221,6 +221,7 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 		x->arg[0] = x->tail_ctx;
 		memset(&x->arg[1], 0, 4 * sizeof x->arg[0]);
 	}
+	x->tail_call = NULL;
 	memcpy(x->arg, arg, sizeof arg);
 	return st;
 }

@@ -222,6 +222,10 @@ enum graft_status ebpf_validate(const struct ebpf_insn *insns, size_t n,
 	size_t max = o->max_insns ? o->max_insns : EBPF_DEFAULT_MAX_INSNS;
 	if (n == 0 || !insns)
 		return graft_errf(err, GRAFT_EINVAL, "empty program");
+	if (o->nhelpers && !o->helpers)
+		return graft_errf(err, GRAFT_EINVAL,
+				  "%zu helpers announced but no helper table",
+				  o->nhelpers);
 	if (n > max)
 		return graft_errf(err, GRAFT_ENOMEM,
 				  "program of %zu instructions exceeds the limit of %zu",

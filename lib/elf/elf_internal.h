@@ -61,6 +61,12 @@ enum graft_status elf_read_maps(struct eparse *p);
 enum graft_status elf_relocate(struct eparse *p);
 enum graft_status elf_link_progs(struct eparse *p);
 
+/* obj_inline.c: *out NULL when nothing was rewritten. */
+enum graft_status obj_inline_lookups(const struct graft_obj *o,
+				     const struct ebpf_insn *in, size_t n,
+				     struct ebpf_insn **out, size_t *nout,
+				     uint32_t **orig, struct graft_err *err);
+
 /* BTF (elf_btf.c, elf_btf_ext.c) */
 struct btf_lsec {
 	const char *sec;

@@ -74,10 +74,12 @@ enum graft_status graft_obj_load(struct graft_obj **out,
 	o->maps = alloc->alloc(alloc->ud, nm * sizeof *o->maps);
 	o->map_reused = alloc->alloc(alloc->ud, nm * sizeof *o->map_reused);
 	o->progs = alloc->alloc(alloc->ud, npg * sizeof *o->progs);
-	if (!o->maps || !o->map_reused || !o->progs)
+	o->orig_pc = alloc->alloc(alloc->ud, npg * sizeof *o->orig_pc);
+	if (!o->maps || !o->map_reused || !o->progs || !o->orig_pc)
 		return fail(o, graft_errf(err, GRAFT_ENOMEM, "out of memory"));
 	memset(o->maps, 0, nm * sizeof *o->maps);
 	memset(o->progs, 0, npg * sizeof *o->progs);
+	memset(o->orig_pc, 0, npg * sizeof *o->orig_pc);
 	const char *oname = opts->name ? opts->name : "obj";
 	for (size_t i = 0; i < elf->nmaps; i++) {
 		const struct graft_elf_map *em = &elf->maps[i];
@@ -120,15 +122,25 @@ enum graft_status graft_obj_load(struct graft_obj **out,
 	lo.resolve_ud = &rs;
 	for (size_t i = 0; i < elf->nprogs; i++) {
 		const struct graft_elf_prog *g = &elf->progs[i];
-		enum graft_status st = ebpf_prog_load(&o->progs[i], g->insns,
-						      g->ninsns, &lo, err);
+		struct ebpf_insn *rw = NULL;
+		size_t nrw = 0;
+		enum graft_status st = opts->no_inline ? GRAFT_OK :
+			obj_inline_lookups(o, g->insns, g->ninsns, &rw, &nrw,
+					   &o->orig_pc[i], err);
+		if (st)
+			return fail(o, st);
+		st = ebpf_prog_load(&o->progs[i], rw ? rw : g->insns,
+				    rw ? nrw : g->ninsns, &lo, err);
+		if (rw)
+			alloc->free(alloc->ud, rw);
 		if (st) {
 			char why[GRAFT_ERR_MSG];
 			snprintf(why, sizeof why, "%s", err ? err->msg : "");
 			const char *file = NULL, *text = NULL;
 			uint32_t line = 0, pc = 0;
 			if (sscanf(why, "pc %u", &pc) == 1 &&
-			    graft_elf_line(elf, i, pc, &file, &line, &text))
+			    graft_elf_line(elf, i, graft_obj_source_pc(o, i, pc),
+					   &file, &line, &text))
 				return fail(o, graft_errf(err, st,
 					"program %s (section %s): %s [%s:%u: %.60s]",
 					g->name, g->section, why, file, line,
@@ -177,7 +189,22 @@ void graft_obj_free(struct graft_obj *o)
 		a.free(a.ud, o->map_reused);
 	if (o->progs)
 		a.free(a.ud, o->progs);
+	for (size_t i = 0; o->orig_pc && i < elf->nprogs; i++)
+		if (o->orig_pc[i])
+			a.free(a.ud, o->orig_pc[i]);
+	if (o->orig_pc)
+		a.free(a.ud, o->orig_pc);
 	a.free(a.ud, o);
+}
+
+uint32_t graft_obj_source_pc(const struct graft_obj *o, size_t prog,
+			     uint32_t pc)
+{
+	if (prog >= o->elf->nprogs || !o->orig_pc[prog] || !o->progs[prog])
+		return pc;
+	size_t n;
+	ebpf_prog_insns(o->progs[prog], &n);
+	return pc < n ? o->orig_pc[prog][pc] : pc;
 }
 
 enum graft_status graft_obj_exec(const struct graft_obj *o,

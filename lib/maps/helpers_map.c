@@ -16,8 +16,8 @@ struct graft_env *helper_env(struct ebpf_exec *x)
 	return x->user;
 }
 
-struct graft_map *helper_map(struct ebpf_exec *x, uint64_t handle,
-			     const char *fn)
+struct graft_map *helper_map_slow(struct ebpf_exec *x, uint64_t handle,
+				  const char *fn)
 {
 	struct graft_env *env = helper_env(x);
 	if (!env)
@@ -30,8 +30,8 @@ struct graft_map *helper_map(struct ebpf_exec *x, uint64_t handle,
 	return m;
 }
 
-bool helper_mem(struct ebpf_exec *x, uint64_t p, uint64_t len, unsigned perm,
-		const char *fn, const char *what)
+bool helper_mem_slow(struct ebpf_exec *x, uint64_t p, uint64_t len,
+		     unsigned perm, const char *fn, const char *what)
 {
 	if (len == 0 || ebpf_exec_access_ok(x, p, len, perm))
 		return true;

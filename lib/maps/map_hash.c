@@ -47,12 +47,29 @@ enum graft_status map_hash_init(struct graft_map *m, struct graft_err *err)
 	return GRAFT_OK;
 }
 
+static bool key_eq(const void *a, const void *b, uint32_t n)
+{
+	if (n == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	if (n == 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	}
+	return !memcmp(a, b, n);
+}
+
 static uint32_t find(struct graft_map *m, const void *key, uint32_t h)
 {
 	uint32_t i = m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
 	while (i) {
 		struct hnode *n = NODE(m, i);
-		if (n->hash == h && !memcmp(KEY(m, i), key, m->def.key_size))
+		if (n->hash == h && key_eq(KEY(m, i), key, m->def.key_size))
 			return i;
 		i = n->next;
 	}

@@ -45,6 +45,36 @@ struct graft_map {
 	} u;
 };
 
+#define HANDLE_TAG 0x6d61700000000000ull /* "map" */
+#define HANDLE_TAG_MASK 0xffffff0000000000ull
+
+struct reg_slot {
+	struct graft_map *map;
+	char name[GRAFT_MAP_NAME];
+	bool pinned;
+	uint32_t gen;
+};
+
+struct graft_registry {
+	struct graft_alloc alloc;
+	struct reg_slot slot[GRAFT_REGISTRY_MAX];
+};
+
+/* Handle -> map in constant time (helpers call this on every map op). */
+static inline struct graft_map *registry_map(struct graft_registry *r,
+					     uint64_t h)
+{
+	if ((h & HANDLE_TAG_MASK) != HANDLE_TAG)
+		return NULL;
+	uint32_t slot = h & 0xffff, gen = (uint32_t)((h >> 16) & 0xffffff);
+	if (slot >= GRAFT_REGISTRY_MAX)
+		return NULL;
+	struct reg_slot *s = &r->slot[slot];
+	if (!s->map || (s->gen & 0xffffff) != gen)
+		return NULL;
+	return s->map;
+}
+
 static inline uint32_t map_round8(uint32_t v)
 {
 	return (v + 7u) & ~7u;

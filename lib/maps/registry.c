@@ -9,21 +9,6 @@
 
 #include "map_internal.h"
 
-#define HANDLE_TAG 0x6d61700000000000ull /* "map" */
-#define HANDLE_TAG_MASK 0xffffff0000000000ull
-
-struct reg_slot {
-	struct graft_map *map;
-	char name[GRAFT_MAP_NAME];
-	bool pinned;
-	uint32_t gen;
-};
-
-struct graft_registry {
-	struct graft_alloc alloc;
-	struct reg_slot slot[GRAFT_REGISTRY_MAX];
-};
-
 enum graft_status graft_registry_create(struct graft_registry **out,
 					const struct graft_alloc *alloc,
 					struct graft_err *err)
@@ -207,13 +192,5 @@ uint64_t graft_registry_handle(struct graft_registry *r,
 
 struct graft_map *graft_registry_map(struct graft_registry *r, uint64_t h)
 {
-	if ((h & HANDLE_TAG_MASK) != HANDLE_TAG)
-		return NULL;
-	uint32_t slot = h & 0xffff, gen = (uint32_t)((h >> 16) & 0xffffff);
-	if (slot >= GRAFT_REGISTRY_MAX)
-		return NULL;
-	struct reg_slot *s = &r->slot[slot];
-	if (!s->map || (s->gen & 0xffffff) != gen)
-		return NULL;
-	return s->map;
+	return registry_map(r, h);
 }

@@ -74,12 +74,24 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	}
 	/* Filled before it is marked used: a traced call never sees half. */
 	memset(a, 0, sizeof *a);
+	ebpf_exec_init(&b->x);
+	if (graft_obj_exec(b->objs[slot].obj, &b->x, &b->env, err) ||
+	    b->x.nregion >= EBPF_MAX_REGIONS) {
+		if (fresh) {
+			h->hook(h->ud, addr, (uint32_t)site, false, NULL);
+			s->used = false;
+		}
+		return err->status ? err->status :
+		       graft_errf(err, GRAFT_ENOMEM, "no region left for the context");
+	}
+	memcpy(a->region, b->x.region, sizeof a->region);
+	a->nregion = b->x.nregion;
 	a->id = b->next_id++;
 	a->site = (uint32_t)site;
 	a->obj = slot;
 	a->prog = prog;
 	a->used = true;
-	s->nprogs++;
+	s->list[s->nprogs++] = (uint8_t)(a - b->att);
 	b->objs[slot].refs++;
 	ovl_ok(out, "attached %s to %s as %u", b->objs[slot].elf->progs[prog].name,
 	       s->symbol, a->id);
@@ -90,9 +102,15 @@ static enum graft_status detach_one(struct ovl_bpf *b, struct ovl_attach *a,
 				    struct graft_err *err)
 {
 	struct ovl_site *s = &b->sites[a->site];
+	uint8_t idx = (uint8_t)(a - b->att);
+	unsigned k = 0;
+	for (unsigned i = 0; i < s->nprogs; i++)
+		if (s->list[i] != idx)
+			s->list[k++] = s->list[i];
+	s->nprogs = k;
 	a->used = false;
 	b->objs[a->obj].refs--;
-	if (--s->nprogs)
+	if (s->nprogs)
 		return GRAFT_OK;
 	s->used = false;
 	struct graft_err e = { GRAFT_OK, "" };
@@ -154,16 +172,19 @@ enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 		char prog[2 * GRAFT_ELF_NAME + sizeof o->path];
 		snprintf(prog, sizeof prog, "%s:%s", o->path,
 			 o->elf->progs[a->prog].name);
+		uint64_t avg = a->sampled ? a->sampled_ns / a->sampled : 0;
 		ovl_printf(out, "%4u %-20s %-24s %10llu %12llu %8llu %6llu %6llu\n",
 			   a->id, b->sites[a->site].symbol, prog,
-			   (unsigned long long)a->hits, (unsigned long long)a->ns,
-			   (unsigned long long)(a->hits ? a->ns / a->hits : 0),
+			   (unsigned long long)a->hits,
+			   (unsigned long long)(avg * a->hits),
+			   (unsigned long long)avg,
 			   (unsigned long long)a->errors,
 			   (unsigned long long)a->missed);
 		if (a->errors)
 			ovl_printf(out, "     last error: %s\n", a->last_error);
 	}
-	ovl_ok(out, "%u attached", n);
+	ovl_ok(out, "%u attached%s", n,
+	       n ? "; run times sampled on 1 call in 16" : "");
 	return GRAFT_OK;
 }
 
@@ -172,36 +193,44 @@ void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 {
 	if (site >= OVL_BPF_MAX_SITES || !b->sites[site].used)
 		return;
+	struct ovl_site *s = &b->sites[site];
 	bool nested = b->busy;
 	b->busy = true;
-	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH; i++) {
-		struct ovl_attach *a = &b->att[i];
-		if (!a->used || a->site != site)
-			continue;
+	for (unsigned i = 0; i < s->nprogs; i++) {
+		struct ovl_attach *a = &b->att[s->list[i]];
 		if (nested) {
 			a->missed++;
 			continue;
 		}
 		const struct ovl_obj *o = &b->objs[a->obj];
+		/*
+		 * Only the inputs are set: ebpf_prog_run clears every result
+		 * itself, and a full ebpf_exec_init costs as much as a small
+		 * program.
+		 */
 		struct ebpf_exec *x = &b->x;
-		ebpf_exec_init(x);
-		struct graft_err e = { GRAFT_OK, "" };
-		enum graft_status st = graft_obj_exec(o->obj, x, &b->env, &e);
-		if (!st)
-			st = ebpf_exec_add_region(x, args, 6 * sizeof args[0], EBPF_R);
+		memcpy(x->region, a->region, a->nregion * sizeof a->region[0]);
+		x->region[a->nregion] = (struct ebpf_region){
+			(uint64_t)(uintptr_t)args, 6 * sizeof args[0], EBPF_R };
+		x->nregion = a->nregion + 1;
+		x->user = &b->env;
+		x->pkt = NULL;
+		x->pkt_len = 0;
 		x->budget = b->opts.budget;
 		x->arg[0] = (uint64_t)(uintptr_t)args;
+		x->arg[1] = x->arg[2] = x->arg[3] = x->arg[4] = 0;
 		b->ret_addr = ret_addr;
-		uint64_t t0 = ovl_bpf_now(b);
-		if (!st)
-			st = ebpf_prog_run(o->obj->progs[a->prog], x);
-		a->ns += ovl_bpf_now(b) - t0;
-		a->hits++;
+		bool timed = a->hits++ % OVL_BPF_SAMPLE == 0;
+		uint64_t t0 = timed ? ovl_bpf_now(b) : 0;
+		enum graft_status st = ebpf_prog_run(o->obj->progs[a->prog], x);
+		if (timed) {
+			a->sampled_ns += ovl_bpf_now(b) - t0;
+			a->sampled++;
+		}
 		if (st) {
 			a->errors++;
 			snprintf(a->last_error, sizeof a->last_error, "%.*s",
-				 (int)sizeof a->last_error - 1,
-				 x->err.status ? x->err.msg : e.msg);
+				 (int)sizeof a->last_error - 1, x->err.msg);
 		}
 	}
 	if (!nested)

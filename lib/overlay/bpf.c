@@ -9,18 +9,11 @@
 #include <string.h>
 
 #include "bpf_internal.h"
+#include "hash.h"
 
 uint64_t ovl_bpf_now(struct ovl_bpf *b)
 {
 	return b->opts.host.now_ns ? b->opts.host.now_ns(b->opts.host.ud) : 0;
-}
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
 }
 
 static void obj_drop(struct ovl_obj *o)
@@ -68,7 +61,7 @@ enum graft_status ovl_bpf_get_obj(struct ovl_bpf *b, const char *path,
 	if (b->opts.host.read_file(b->opts.host.ud, path, &b->alloc, &data,
 				   &len, err))
 		return err->status;
-	uint64_t h = fnv1a(data, len);
+	uint64_t h = ovl_hash64(data, len);
 	for (unsigned i = 0; i < OVL_BPF_MAX_OBJS; i++) {
 		struct ovl_obj *o = &b->objs[i];
 		if (o->used && o->hash == h && o->size == len &&

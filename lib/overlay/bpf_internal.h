@@ -18,21 +18,34 @@ struct ovl_obj {
 	struct graft_obj *obj;
 };
 
-/* A function being traced: its entry is hooked while nprogs > 0. */
+/*
+ * A function being traced: its entry is hooked while nprogs > 0; list
+ * holds its attachments' indexes in attach order, so a traced call visits
+ * only its own.
+ */
 struct ovl_site {
 	bool used;
 	char symbol[64];
 	uint64_t addr;
 	unsigned nprogs;
+	uint8_t list[OVL_BPF_MAX_ATTACH];
 };
+
+/* Run time is sampled on one hit in OVL_BPF_SAMPLE: reading a clock twice
+ * per call would cost more than a small program. */
+#define OVL_BPF_SAMPLE 16
 
 struct ovl_attach {
 	bool used;
 	uint32_t id;             /* what bpf_detach ID names; never reused */
 	uint32_t site;
 	uint32_t obj, prog;      /* indexes into objs[] and its programs */
-	uint64_t hits, ns, errors, missed;
+	uint64_t hits, errors, missed;
+	uint64_t sampled, sampled_ns;
 	char last_error[96];
+	/* the program's map regions, found once at attach time */
+	struct ebpf_region region[EBPF_MAX_REGIONS];
+	unsigned nregion;
 };
 
 struct ovl_bpf {

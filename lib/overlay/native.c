@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "native_internal.h"
 
 struct native_slot {
@@ -25,14 +26,6 @@ struct ovl_native {
 	uint64_t loads, cached, runs;
 	uint64_t scratch[2 * NATIVE_MAX_SYMS];
 };
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
 
 static uint64_t now(struct ovl_native *n)
 {
@@ -125,7 +118,7 @@ static enum graft_status cmd_load(void *ud, int argc, char *const *argv,
 	if (n->host.read_file(n->host.ud, argv[1], &n->alloc, &data, &len, err))
 		return err->status;
 	name_of(argv[1], name, sizeof name);
-	uint64_t h = fnv1a(data, len);
+	uint64_t h = ovl_hash64(data, len);
 	struct native_slot *s = find(n, name);
 	if (s && s->hash == h && s->len == len) {
 		n->alloc.free(n->alloc.ud, data);

@@ -1,0 +1,3 @@
+# expect: line 2, column 5: 'lock' needs an operation
+lock
+exit

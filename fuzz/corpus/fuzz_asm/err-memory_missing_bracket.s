@@ -1,0 +1,3 @@
+# expect: line 2, column 17: bad memory operand: expected '+offset', '-offset' or ']'
+ldxw %r0, [%r1+4
+exit

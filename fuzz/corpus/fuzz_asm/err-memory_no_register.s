@@ -1,0 +1,3 @@
+# expect: line 2, column 12: bad memory operand: expected a register
+ldxw %r0, [4]
+exit

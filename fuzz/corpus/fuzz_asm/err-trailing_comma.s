@@ -1,0 +1,3 @@
+# expect: line 2, column 14: expected an operand
+mov %r0, %r1,
+exit

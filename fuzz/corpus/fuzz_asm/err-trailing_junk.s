@@ -1,0 +1,3 @@
+# expect: line 2, column 14: unexpected text after the operands of 'mov'
+mov %r0, %r1 junk
+exit

@@ -1,0 +1,243 @@
+/*
+ * kernel/platform.c — include/graft/platform.h on the unikernel: thin
+ * wrappers over the kernel's threads, pages, symbols and devices. Files go
+ * through musl and our own system calls, so gp_open and open() see the
+ * same namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "graft/platform.h"
+#include "kernel.h"
+#include "devices.h"
+
+extern uint64_t boot_main_tsc;
+int signal_deliver(int sig);
+
+const char *gp_name(void) { return "kernel"; }
+uint64_t gp_now_ns(void) { return time_ns(); }
+uint64_t gp_boot_ns(void) { return (uint64_t)(((unsigned __int128)(boot_main_tsc - boot_tsc) * 1000000000ULL) / tsc_hz()); }
+void gp_sleep_ns(uint64_t ns) { thread_sleep_until(time_ns() + ns); }
+
+/* ---- memory ---- */
+static uint64_t pte_prot(int prot)
+{
+	if (!(prot & (GP_PROT_READ | GP_PROT_WRITE | GP_PROT_EXEC)))
+		return PTE_GUARD;
+	uint64_t f = PTE_P | PTE_U;
+	if (prot & GP_PROT_WRITE)
+		f |= PTE_W;
+	if (!(prot & GP_PROT_EXEC))
+		f |= PTE_NX;
+	return f;
+}
+
+size_t gp_page_size(void) { return PAGE_SIZE; }
+
+void *gp_pages_alloc(size_t len, int prot)
+{
+	if (!len)
+		return NULL;
+	size_t n = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	void *p = page_alloc(n);
+	if (p && prot != (GP_PROT_READ | GP_PROT_WRITE))
+		protect_range((uintptr_t)p, n * PAGE_SIZE, pte_prot(prot));
+	return p;
+}
+
+int gp_pages_free(void *addr, size_t len)
+{
+	if (!addr || ((uintptr_t)addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	size_t n = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	protect_range((uintptr_t)addr, n * PAGE_SIZE, PTE_P | PTE_W | PTE_U | PTE_NX);
+	page_free(addr, n);
+	return 0;
+}
+
+int gp_pages_protect(void *addr, size_t len, int prot)
+{
+	if ((uintptr_t)addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	return protect_range((uintptr_t)addr, ALIGN_UP(len, PAGE_SIZE), pte_prot(prot)) ? -ENOMEM : 0;
+}
+
+void gp_mem_stats(struct gp_mem_stats *st)
+{
+	st->total = (uint64_t)mm_pages_total() * PAGE_SIZE;
+	st->used = (uint64_t)(mm_pages_total() - mm_pages_free()) * PAGE_SIZE;
+	st->heap = heap_in_use();
+}
+
+static uint16_t pkeys_used = 1; /* key 0 is everyone's default */
+
+int gp_pkey_supported(void) { return cpu_has_pku; }
+
+int gp_pkey_alloc(void)
+{
+	if (!cpu_has_pku)
+		return -ENOSYS;
+	for (int k = 1; k < 16; k++)
+		if (!(pkeys_used & (1u << k))) {
+			pkeys_used |= (uint16_t)(1u << k);
+			return k;
+		}
+	return -ENOSPC;
+}
+
+int gp_pkey_protect(void *addr, size_t len, int prot, int key)
+{
+	if (!cpu_has_pku)
+		return -ENOSYS;
+	if (key < 0 || key > 15 || ((uintptr_t)addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	uint64_t flags = pte_prot(prot) | ((uint64_t)key << PTE_PKEY_SHIFT);
+	return protect_range((uintptr_t)addr, ALIGN_UP(len, PAGE_SIZE), flags) ? -ENOMEM : 0;
+}
+
+uint32_t gp_pkru_read(void)
+{
+	if (!cpu_has_pku)
+		return 0;
+	uint32_t eax, edx;
+	__asm__ volatile(".byte 0x0f,0x01,0xee" : "=a"(eax), "=d"(edx) : "c"(0)); /* rdpkru */
+	return eax;
+}
+
+void gp_pkru_write(uint32_t pkru)
+{
+	if (cpu_has_pku)
+		__asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(pkru), "c"(0), "d"(0) : "memory"); /* wrpkru */
+}
+
+/* ---- threads ---- */
+struct gp_thread *gp_thread_create(void (*fn)(void *), void *arg, size_t stack, const char *name)
+{
+	return (struct gp_thread *)thread_create(fn, arg, stack ? stack : 64 * 1024, name);
+}
+int gp_thread_join(struct gp_thread *t) { return thread_join((struct thread *)t); }
+void gp_thread_yield(void) { thread_yield(); }
+struct gp_thread *gp_thread_self(void) { return (struct gp_thread *)thread_self(); }
+const char *gp_thread_name(const struct gp_thread *t) { return thread_name((struct thread *)t); }
+
+_Static_assert(sizeof(struct gp_waitq) == sizeof(struct waitq), "wait queue layouts differ");
+int gp_wait(struct gp_waitq *q, uint64_t deadline)
+{
+	return waitq_wait((struct waitq *)q, deadline) ? -ETIMEDOUT : 0;
+}
+void gp_wake_one(struct gp_waitq *q) { waitq_wake_one((struct waitq *)q); }
+void gp_wake_all(struct gp_waitq *q) { waitq_wake_all((struct waitq *)q); }
+
+/* ---- files (through our own system calls) ---- */
+int gp_open(const char *path, int flags)
+{
+	int f = 0;
+	if ((flags & GP_O_READ) && (flags & GP_O_WRITE))
+		f = O_RDWR;
+	else if (flags & GP_O_WRITE)
+		f = O_WRONLY;
+	if (flags & GP_O_CREATE)
+		f |= O_CREAT;
+	if (flags & GP_O_TRUNC)
+		f |= O_TRUNC;
+	if (flags & GP_O_APPEND)
+		f |= O_APPEND;
+	int fd = open(path, f, 0644);
+	return fd < 0 ? -errno : fd;
+}
+ssize_t gp_read(int h, void *buf, size_t n) { ssize_t r = read(h, buf, n); return r < 0 ? -errno : r; }
+ssize_t gp_write(int h, const void *buf, size_t n) { ssize_t r = write(h, buf, n); return r < 0 ? -errno : r; }
+int gp_close(int h) { return close(h) ? -errno : 0; }
+int gp_mkdir(const char *path) { return mkdir(path, 0755) ? -errno : 0; }
+
+int gp_unlink(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return -errno;
+	return (S_ISDIR(st.st_mode) ? rmdir(path) : unlink(path)) ? -errno : 0;
+}
+
+int gp_stat(const char *path, struct gp_stat *out)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return -errno;
+	out->size = (uint64_t)st.st_size;
+	out->is_dir = S_ISDIR(st.st_mode);
+	return 0;
+}
+
+int gp_readdir(const char *path, int (*fn)(void *, const char *, int), void *ctx)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return -errno;
+	struct dirent *e;
+	int r = 0;
+	while (!r && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			r = fn(ctx, e->d_name, e->d_type == DT_DIR);
+	closedir(d);
+	return r;
+}
+
+/* ---- symbols ---- */
+int gp_sym_lookup(const char *name, uintptr_t *addr, size_t *size)
+{
+	return sym_by_name(name, addr, size) ? -ENOENT : 0;
+}
+const char *gp_sym_name(uintptr_t addr, uintptr_t *off) { return sym_by_addr(addr, off); }
+size_t gp_sym_count(void) { return sym_count(); }
+int gp_sym_at(size_t i, const char **name, uintptr_t *addr, size_t *size)
+{
+	char type;
+	return sym_at(i, name, addr, size, &type) ? -ENOENT : 0;
+}
+
+/* ---- console channel and network: the virtio drivers ---- */
+int gp_console_available(void) { return vcon_available(); }
+ssize_t gp_console_read(void *buf, size_t cap, uint64_t deadline) { return vcon_read(buf, cap, deadline); }
+ssize_t gp_console_write(const void *buf, size_t len) { return vcon_write(buf, len); }
+
+int gp_net_available(void) { return net_available(); }
+int gp_net_mac(uint8_t mac[6]) { return net_mac(mac); }
+int gp_net_raw(int on) { return net_set_raw(on); }
+int gp_net_send(const void *frame, size_t len) { return net_send_frame(frame, len); }
+ssize_t gp_net_recv(void *buf, size_t cap, uint64_t deadline) { return net_recv_frame(buf, cap, deadline); }
+uint32_t gp_ip_addr(void) { return ip_addr(); }
+int gp_udp_open(uint16_t port) { return udp_open(port); }
+int gp_udp_send(int s, uint32_t ip, uint16_t port, const void *buf, size_t len) { return udp_send(s, ip, port, buf, len); }
+ssize_t gp_udp_recv(int s, void *buf, size_t cap, uint32_t *ip, uint16_t *port, uint64_t deadline)
+{
+	return udp_recv(s, buf, cap, ip, port, deadline);
+}
+int gp_udp_close(int s) { return udp_close(s); }
+
+uint32_t gp_ip_parse(const char *s)
+{
+	uint32_t ip = 0;
+	for (int part = 0; part < 4; part++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		unsigned v = 0;
+		for (int digits = 0; *s >= '0' && *s <= '9'; s++, digits++) {
+			v = v * 10 + (unsigned)(*s - '0');
+			if (v > 255 || digits > 2)
+				return 0;
+		}
+		ip = ip << 8 | v;
+		if (part < 3 && *s++ != '.')
+			return 0;
+	}
+	return *s ? 0 : ip;
+}
+
+/* ---- signals and exit ---- */
+int gp_raise(int sig) { return signal_deliver(sig); }
+_Noreturn void gp_exit(int status) { exit(status); }
