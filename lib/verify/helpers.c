@@ -190,6 +190,15 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 					      regno, p->name);
 			map_idx = r->map;
 			map = &v->o->maps[map_idx];
+			switch (map->type) {
+			case 1: case 2: case 3: case 5: case 6: case 9:
+			case 10: case 22: case 23: case 27:
+				break;
+			default:
+				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+					      "map type %u is not modeled",
+					      map->type);
+			}
 			if ((p->flags & F_PROG_ARRAY) !=
 			    (map->type == VERIFY_MAP_PROG_ARRAY ?
 				     F_PROG_ARRAY : 0) ||

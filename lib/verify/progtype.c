@@ -119,12 +119,23 @@ enum verify_prog_type verify_prog_type_from_section(const char *sec)
 		{ "socket", VERIFY_PROG_SOCKET }, { "kprobe", VERIFY_PROG_KPROBE },
 		{ "kretprobe", VERIFY_PROG_KPROBE },
 		{ "uprobe", VERIFY_PROG_KPROBE },
+		{ "raw_tp", VERIFY_PROG_KPROBE },
+		{ "raw_tracepoint", VERIFY_PROG_KPROBE },
 		{ "trace", VERIFY_PROG_TRACE },   { "exec", VERIFY_PROG_EXEC },
 		{ "mapper", VERIFY_PROG_MAPPER }, { "map/", VERIFY_PROG_MAPPER },
 		{ "reducer", VERIFY_PROG_REDUCER },
 		{ "reduce", VERIFY_PROG_REDUCER }, { "raw", VERIFY_PROG_RAW },
-		{ "filter", VERIFY_PROG_XDP },    { "nf", VERIFY_PROG_XDP },
+		{ "filter", VERIFY_PROG_XDP },
+		/* Linux types whose context the corpus types approximate */
+		{ "cgroup/skb", VERIFY_PROG_SKB },
+		{ "cgroup_skb/", VERIFY_PROG_SKB }, { "lwt_", VERIFY_PROG_SKB },
+		{ "sk_skb", VERIFY_PROG_SKB },
+		{ "tracepoint", VERIFY_PROG_KPROBE }, { "tp/", VERIFY_PROG_KPROBE },
+		{ "tp_btf", VERIFY_PROG_KPROBE }, { "fentry", VERIFY_PROG_KPROBE },
+		{ "fexit", VERIFY_PROG_KPROBE }, { "perf_event", VERIFY_PROG_KPROBE },
 	};
+	if (*sec == '?') /* libbpf: not loaded by default; same type */
+		sec++;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (has_prefix(sec, map[i].prefix))
 			return map[i].t;
