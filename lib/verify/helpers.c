@@ -229,8 +229,17 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		case A_UMEM: {
 			uint64_t size = 0;
 			if (a == A_MEM_NULL && reg_is_const(r) &&
-			    r->var.value == 0)
+			    r->var.value == 0) {
+				/* NULL only with a size of exactly 0 */
+				const struct vreg *sz = &f->r[regno + 1];
+				if (!reg_is_const(sz) || sz->var.value)
+					return reject(v, st, pc, regno + 1,
+						      GRAFT_EPERM,
+						      "R%d is NULL but the size "
+						      "in R%d may be nonzero",
+						      regno, regno + 1);
 				break;
+			}
 			enum graft_status s = check_size_arg(
 				v, st, pc, regno + 1, p->arg[i + 1] == A_SIZE0,
 				&size);

@@ -375,9 +375,17 @@ enum graft_status check_helper_mem(struct vctx *v, struct vstate *st,
 	case T_PKT:
 	case T_PKT_META:
 		return pkt_check(v, st, pc, regno, p, 0, size);
-	case T_MAP_VALUE:
+	case T_MAP_VALUE: {
+		uint32_t mf = v->o->maps[p->map].flags;
+		if (write && (mf & VERIFY_MAP_F_RDONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "helper write into a read-only map value");
+		if (!write && (mf & VERIFY_MAP_F_WRONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "helper read from a write-only map value");
 		return region_check(v, st, pc, regno, p, 0, size,
 				    v->o->maps[p->map].value_size, "map value");
+	}
 	case T_MEM:
 		return region_check(v, st, pc, regno, p, 0, size, p->range,
 				    "memory");
