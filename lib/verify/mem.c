@@ -66,7 +66,7 @@ static enum graft_status stack_read_ok(struct vctx *v, struct vstate *st,
 {
 	for (int64_t o = lo; o < hi; o++) {
 		uint8_t t = byte_type(f, (int32_t)o);
-		if (t == S_INVALID)
+		if (t == S_INVALID && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "invalid read from stack off %lld "
 				      "(uninitialized)", (long long)o);

@@ -45,8 +45,10 @@ static const struct ctx_field skb_fields[] = {
 	{ 108, 4, T_SCALAR, 0 }, { 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 },
 	{ 120, 4, T_SCALAR, 0 }, { 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 },
 	{ 132, 4, T_SCALAR, 0 }, { 136, 4, T_SCALAR, 0 }, { 140, 4, T_PKT_META, 0 },
-	{ 152, 8, T_SCALAR, 1 }, { 160, 4, T_SCALAR, 0 }, { 164, 4, T_SCALAR, 0 },
-	{ 176, 4, T_SCALAR, 0 }, { 184, 8, T_SCALAR, 0 },
+	{ 144, 8, T_NOT_INIT, 0 }, { 152, 8, T_SCALAR, 1 },
+	{ 160, 4, T_SCALAR, 0 }, { 164, 4, T_SCALAR, 0 },
+	{ 168, 8, T_NOT_INIT, 0 }, { 176, 4, T_SCALAR, 0 },
+	{ 184, 8, T_SCALAR, 0 },
 };
 
 /* A socket filter sees the same struct but no packet pointers. */
@@ -61,7 +63,7 @@ static const struct ctx_field sock_fields[] = {
 	{ 100, 4, T_SCALAR, 0 }, { 104, 4, T_SCALAR, 0 }, { 108, 4, T_SCALAR, 0 },
 	{ 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 }, { 120, 4, T_SCALAR, 0 },
 	{ 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 }, { 132, 4, T_SCALAR, 0 },
-	{ 136, 4, T_SCALAR, 0 },
+	{ 136, 4, T_SCALAR, 0 }, { 168, 8, T_NOT_INIT, 0 },
 };
 
 /* exec, mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
@@ -165,6 +167,11 @@ enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
 		const struct ctx_field *f = &d->fields[i];
 		if (off < f->off || off >= f->off + f->size)
 			continue;
+		if (f->type == T_NOT_INIT) /* flow_keys, sk: BTF pointers */
+			return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+				      "%s context field at off %d (a kernel "
+				      "object pointer) is not modeled", d->name,
+				      f->off);
 		if (size == 0 || off + (int32_t)size > f->off + f->size ||
 		    (f->type != T_SCALAR && (off != f->off || size != f->size)))
 			break;
@@ -225,8 +232,9 @@ bool prog_helper_allowed(enum verify_prog_type t, int32_t id)
 /*
  * The kernel-compatible types (for the selftest corpus) follow what Linux
  * allows a privileged loader: pointers may be returned, stored into maps
- * and the packet, and moved to 32 bits (they become scalars). graft's own
- * types forbid every such leak.
+ * and the packet, and moved to 32 bits (they become scalars), and
+ * uninitialized stack bytes may be read (as unknown values). graft's own
+ * types forbid all of these.
  */
 bool prog_ptr_leaks_ok(enum verify_prog_type t);
 bool prog_ptr_leaks_ok(enum verify_prog_type t)

@@ -77,12 +77,22 @@ static enum graft_status check_structure(struct vctx *v)
 		if (op == EBPF_OP_COUNT)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_EINVAL,
 				      "unknown opcode %#04x", in->code);
-		if (in->dst > 10 || in->src > 10) {
-			const struct ebpf_opinfo *e = &ebpf_opinfo[op];
-			if (e->fmt != EBPF_FMT_LDDW && e->fmt != EBPF_FMT_CALL &&
-			    e->fmt != EBPF_FMT_CALL_LOCAL)
+		{
+			unsigned f = ebpf_opinfo[op].fmt;
+			bool uses_dst = f != EBPF_FMT_CALL &&
+					f != EBPF_FMT_CALL_LOCAL &&
+					f != EBPF_FMT_JA && f != EBPF_FMT_JA32 &&
+					f != EBPF_FMT_EXIT && f != EBPF_FMT_LD_ABS &&
+					f != EBPF_FMT_LD_IND;
+			bool uses_src = f == EBPF_FMT_ALU_REG ||
+					f == EBPF_FMT_JCOND_REG ||
+					f == EBPF_FMT_LDX || f == EBPF_FMT_STX ||
+					f == EBPF_FMT_ATOMIC || f == EBPF_FMT_LD_IND;
+			if ((uses_dst && in->dst > 10) || (uses_src && in->src > 10))
 				return reject(v, NULL, (uint32_t)pc, -1,
-					      GRAFT_EINVAL, "invalid register");
+					      GRAFT_EINVAL, "invalid register r%u",
+					      uses_dst && in->dst > 10 ? in->dst :
+					      in->src);
 		}
 		unsigned fmt = ebpf_opinfo[op].fmt;
 		int64_t tgt = INT64_MIN; /* none */
