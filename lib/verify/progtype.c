@@ -138,10 +138,16 @@ enum verify_prog_type verify_prog_type_from_section(const char *sec)
 	};
 	if (*sec == '?') /* libbpf: not loaded by default; same type */
 		sec++;
+	/* the longest matching prefix wins ("tracepoint" over "trace") */
+	enum verify_prog_type best = VERIFY_PROG_COUNT;
+	size_t bestlen = 0;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (has_prefix(sec, map[i].prefix))
-			return map[i].t;
-	return VERIFY_PROG_COUNT;
+		if (has_prefix(sec, map[i].prefix) &&
+		    strlen(map[i].prefix) > bestlen) {
+			best = map[i].t;
+			bestlen = strlen(map[i].prefix);
+		}
+	return best;
 }
 
 enum graft_status ctx_access(struct vctx *v, const struct vstate *st,

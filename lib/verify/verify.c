@@ -437,6 +437,14 @@ static enum graft_status do_mem(struct vctx *v, struct vstate *st,
 	if (val.type == T_NOT_INIT)
 		return reject(v, st, pc, in->src, GRAFT_EPERM,
 			      "R%d !read_ok (not initialized)", in->src);
+	if (mode != EBPF_MODE_ATOMIC && p.type == T_STACK &&
+	    val.type == T_SCALAR && !tnum_is_const(val.var)) {
+		/* a spill links the register and its stack copy, so a check
+		 * on either (after a fill) refines both */
+		if (!f->r[in->src].id)
+			f->r[in->src].id = ++v->next_id;
+		val.id = f->r[in->src].id;
+	}
 	if (mode != EBPF_MODE_ATOMIC)
 		return check_mem_access(v, st, pc, &p, in->off, size, true, &val,
 					NULL, false);
