@@ -66,7 +66,7 @@ static const struct ctx_field sock_fields[] = {
 	{ 136, 4, T_SCALAR, 0 }, { 168, 8, T_NOT_INIT, 0 },
 };
 
-/* exec, mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
+/* mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
 static const struct ctx_field buf_fields[] = {
 	{ 0, 8, T_PKT, 0 }, { 8, 8, T_PKT_END, 0 }, { 16, 8, T_SCALAR, 0 },
 };
@@ -83,8 +83,8 @@ static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 				 H_BASE | H_TRACE, NULL, 0 },
 	[VERIFY_PROG_TRACE] = { "trace", 48, CTX_WORDS, 0, H_BASE | H_TRACE,
 				NULL, 0 },
-	[VERIFY_PROG_EXEC] = { "exec", 24, CTX_FIELDS, 0, H_BASE | H_TRACE,
-			       F(buf_fields) },
+	[VERIFY_PROG_EXEC] = { "exec", 0, CTX_NONE, 0, H_BASE | H_TRACE, NULL,
+			       0 },
 	[VERIFY_PROG_MAPPER] = { "mapper", 24, CTX_FIELDS, 0, H_BASE,
 				 F(buf_fields) },
 	[VERIFY_PROG_REDUCER] = { "reducer", 24, CTX_FIELDS, 0, H_BASE,

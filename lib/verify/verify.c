@@ -877,8 +877,11 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 		st->f[0] = f;
 		st->nframes = 1;
 		if (prog_ctx_none(opts->type)) {
-			reg_mark_unknown(&f->r[1]);
-			reg_mark_unknown(&f->r[2]);
+			/* raw: r1, r2 (the conformance convention); exec:
+			 * the five arguments of bpf_exec */
+			int nargs = opts->type == VERIFY_PROG_EXEC ? 5 : 2;
+			for (int r = 1; r <= nargs; r++)
+				reg_mark_unknown(&f->r[r]);
 		} else {
 			f->r[1].type = T_CTX;
 			f->r[1].var = tnum_const(0);
