@@ -355,8 +355,8 @@ enum graft_status check_helper_mem(struct vctx *v, struct vstate *st,
 				   bool write)
 {
 	struct vreg *p = &cur_frame(st)->r[regno];
-	if (size == 0)
-		return GRAFT_OK;
+	if (size == 0 && p->type != T_SCALAR)
+		return GRAFT_OK; /* nothing is touched, but it must be memory */
 	switch (p->type) {
 	case T_STACK: {
 		int64_t lo, hi;
