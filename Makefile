@@ -40,6 +40,9 @@ PLAT_SRCS := $(wildcard platform/linux/*.c)
 PLAT_OBJS := $(PLAT_SRCS:%.c=$(BUILD)/%.o)
 PLAT := $(BUILD)/libgraft-linux.a
 
+# lib/overlay calls the platform and the platform may call lib/: one group.
+GRAFT_LIBS = -Wl,--start-group $(LIB) $(PLAT) -Wl,--end-group
+
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 GRAFT := $(BUILD)/graft
@@ -69,11 +72,11 @@ $(PLAT): $(PLAT_OBJS)
 	ar rcs $@ $^
 
 $(GRAFT): $(TOOL_OBJS) $(PLAT) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(PLAT) $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(GRAFT_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(PLAT) $(LIB) tests/testlib.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(PLAT) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(GRAFT_LIBS) $(LDLIBS)
 
 # ---------------------------------------------------------------------------
 # libFuzzer targets: fuzz/*.c, built with clang and ASan + UBSan.

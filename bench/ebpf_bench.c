@@ -442,7 +442,7 @@ int main(int argc, char **argv)
 		summary(bs, jit_missing);
 	if (wanted("jit-compile", argc, argv)) {
 		printf("\n");
-		failed |= !bench_jit_compile_time(runs < 51 ? 51 : runs);
+		failed |= !bench_jit_compile_time(runs < 201 ? 201 : runs);
 	}
 	if (wanted("maps", argc, argv)) {
 		printf("\n");

@@ -135,9 +135,54 @@ static void errors(void)
 	printf("errors: %zu bad inputs from %s\n", n, dir);
 }
 
+/*
+ * Many labels: up to LABEL_CACHE (64) the assembler keeps them in a table,
+ * beyond it it rescans; both ways must give the same answers.
+ */
+static void many_labels(void)
+{
+	static const unsigned counts[] = { 1, 10, 63, 64, 65, 200 };
+	static char text[1 << 16];
+	for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+		unsigned nl = counts[k];
+		size_t len = 0;
+		for (unsigned i = 0; i < nl; i++)
+			len += (size_t)sprintf(text + len, "L%u:\nja L%u\n", i,
+					       (i * 7 + 3) % nl);
+		len += (size_t)sprintf(text + len, "jeq %%r0, 0, exit\nexit\n");
+		struct graft_err err = { 0 };
+		size_t n = 0;
+		bool ok = !bpfasm_assemble(text, len, out, CAP, &n, &err) &&
+			  n == nl + 2;
+		for (unsigned i = 0; ok && i < nl; i++)
+			ok = out[i].code == 0x05 &&
+			     out[i].off == (int)((i * 7 + 3) % nl) - (int)i - 1;
+		ok = ok && out[nl].code == 0x15 && out[nl].off == 0;
+		T_CHECK(ok, "%u labels: offsets (%s)", nl, err.msg);
+		/* a duplicate, then an unknown label, after all of them */
+		unsigned line = 2 * nl + 3;
+		char want[128];
+		snprintf(want, sizeof want, "line %u, column 1: duplicate label 'L0' "
+			 "(first defined on line 1)", line);
+		sprintf(text + len, "L0:\n");
+		T_CHECK(bpfasm_assemble(text, len + 4, out, CAP, &n, &err) &&
+				!strcmp(err.msg, want),
+			"%u labels: duplicate: got \"%s\"", nl, err.msg);
+		snprintf(want, sizeof want, "line %u, column 4: unknown label 'NOPE'",
+			 line);
+		sprintf(text + len, "ja NOPE\n");
+		T_CHECK(bpfasm_assemble(text, len + 8, out, CAP, &n, &err) &&
+				!strcmp(err.msg, want),
+			"%u labels: unknown: got \"%s\"", nl, err.msg);
+	}
+	printf("many labels: %zu programs, from 1 to 200 labels\n",
+	       sizeof counts / sizeof counts[0]);
+}
+
 int main(void)
 {
 	encodings();
 	errors();
+	many_labels();
 	return t_done();
 }

@@ -211,7 +211,20 @@ static void test_alu(void)
 	EXPECT("movsx832", 0xffffff80ull, MOV(1, 0x80), INS(0xbc, 0, 1, 8, 0), EXIT);
 	EXPECT("movsx1632", 0xffff8000ull, MOV(1, 0x8000), INS(0xbc, 0, 1, 16, 0), EXIT);
 	EXPECT("lddw", 0x123456789abcdef0ull, LDDW(0, 0x123456789abcdef0ull), EXIT);
-	printf("alu: add/sub/mul/or/and/xor, div/mod/sdiv/smod incl. zero and INT_MIN/-1, shifts masked, neg, mov/movsx, lddw\n");
+	/* lsh/rsh and lsh/arsh by 32 run fused; a jump may land between */
+	EXPECT("lsh 32; rsh 32", 0x12345678, LDDW(0, 0xffffffff12345678ull),
+	       ALU64(LSH, 0, 32), ALU64(RSH, 0, 32), EXIT);
+	EXPECT("lsh 32; arsh 32", 0xfffffffff2345678ull, LDDW(0, 0x00000001f2345678ull),
+	       ALU64(LSH, 0, 32), ALU64(ARSH, 0, 32), EXIT);
+	EXPECT("jump onto the rsh of a pair", 0xffffffffull,
+	       LDDW(0, 0xffffffff12345678ull), JA(1), ALU64(LSH, 0, 32),
+	       ALU64(RSH, 0, 32), EXIT);
+	EXPECT("lsh/rsh on different registers", 0x1234567800000000ull,
+	       LDDW(0, 0xffffffff12345678ull), MOV(1, 7), ALU64(LSH, 0, 32),
+	       ALU64(RSH, 1, 32), EXIT);
+	EXPECT("lsh 32; rsh 31 is no pair", 0x2468acf0ull,
+	       LDDW(0, 0xffffffff12345678ull), ALU64(LSH, 0, 32), ALU64(RSH, 0, 31), EXIT);
+	printf("alu: add/sub/mul/or/and/xor, div/mod/sdiv/smod incl. zero and INT_MIN/-1, shifts masked, neg, mov/movsx, lddw, fused lsh/rsh pairs\n");
 }
 
 static void test_end(void)
@@ -562,6 +575,12 @@ static void test_budget(void)
 	T_CHECK(run(p, NULL, 0, 0, 0) == GRAFT_OK && X.executed == 7 && X.r0 == 6,
 		"runs across helper and local calls: executed %llu r0 %llu",
 		(unsigned long long)X.executed, (unsigned long long)X.r0);
+	ebpf_prog_free(p);
+	/* Fused pairs still count as two. */
+	struct ebpf_insn pair[] = { MOV(0, -1), ALU64(LSH, 0, 32), ALU64(RSH, 0, 32), EXIT };
+	p = load(pair, 4, 0, NULL);
+	T_CHECK(run(p, NULL, 0, 0, 0) == GRAFT_OK && X.executed == 4 && X.r0 == 0xffffffffull,
+		"fused pair counts two: %llu", (unsigned long long)X.executed);
 	ebpf_prog_free(p);
 	/* A lddw counts as one instruction. */
 	struct ebpf_insn ld[] = { LDDW(0, 1), LDDW(1, 2), EXIT };

@@ -31,6 +31,12 @@ check "inspect call reloc" "R_BPF_64_32     call  add3" "$out"
 out=$("$G" inspect "$D/globals.o" 2>&1)
 check "inspect rodata" ".rodata          data   array      key 4 value 4 entries 1 flags 0x80" "$out"
 
+out=$("$G" inspect --disasm "$D/calls.o" 2>&1)
+check "disasm linked call" "call pc-7" "$out"
+check "disasm source line" "; calls.c:7: 	return x * x;" "$out"
+out=$("$G" inspect --disasm "$D/counter.o" 2>&1)
+check "disasm map reference" "; map counts+0" "$out"
+
 out=$("$G" run "$D/strings.o" 2>&1)
 check "run printk" "hello from graft: 64 bytes" "$out"
 check "run r0" "r0 = 55 (0x37)" "$out"

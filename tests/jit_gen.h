@@ -235,8 +235,16 @@ static int16_t gen_off(struct gen_rng *r, unsigned base, unsigned size)
 	int lo = 0, len = base == 1 ? REG_A : base == 2 ? REG_B : 32;
 	if (base == 10)
 		lo = -EBPF_STACK_SIZE, len = EBPF_STACK_SIZE;
-	if (gen_below(r, 12) == 0)
+	switch (gen_below(r, 36)) {
+	case 0: /* anywhere near */
 		return (int16_t)(lo + (int)gen_below(r, (unsigned)len + 32) - 16);
+	case 1: /* just past the end: the last byte or a few beyond */
+		return (int16_t)(lo + len - (int)size + 1 + (int)gen_below(r, 3));
+	case 2: /* just before the start */
+		return (int16_t)(lo - 1 - (int)gen_below(r, 3));
+	default:
+		break;
+	}
 	int o = lo + (int)gen_below(r, (unsigned)(len - (int)size + 1));
 	if (gen_below(r, 2))
 		o &= ~(int)(size - 1); /* aligned */

@@ -248,6 +248,57 @@ static void test_big(void)
 	printf("jit_x86: a 200,000-instruction program compiles and agrees with the interpreter\n");
 }
 
+static uint64_t add_one(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+		       uint64_t e, struct ebpf_exec *xx)
+{
+	(void)b, (void)c, (void)d, (void)e, (void)xx;
+	return a + 1;
+}
+
+/* Helper calls are long (about 70 bytes each): the scratch code buffer
+ * must grow, and every allocation failure on the way is a clean ENOMEM. */
+static void test_growth(void)
+{
+	size_t n = 3001;
+	struct ebpf_insn *in = calloc(n, sizeof *in);
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		in[i] = (struct ebpf_insn){ 0x85, 0, 0, 0, 1 };    /* call 1 */
+		in[i + 1] = (struct ebpf_insn){ 0xbf, 1, 0, 0, 0 }; /* mov r1, r0 */
+	}
+	in[n - 1] = (struct ebpf_insn){ 0x95, 0, 0, 0, 0 };
+	static const struct ebpf_helper h[] = { { 1, "add_one", add_one } };
+	int failed = 0, ok = 0;
+	for (long k = 0; k < 12; k++) {
+		struct counting cnt = { 0, 0, k };
+		struct ebpf_load_opts o = { .helpers = h, .nhelpers = 1,
+					    .flags = EBPF_F_JIT,
+					    .alloc = { c_alloc, c_free, &cnt } };
+		struct ebpf_prog *p;
+		struct graft_err err = { 0 };
+		enum graft_status st = ebpf_prog_load(&p, in, n, &o, &err);
+		if (st == GRAFT_OK) {
+			size_t size;
+			ebpf_prog_jit_code(p, &size);
+			T_CHECK(size > n * 32, "growth: only %zu bytes of code", size);
+			enum graft_status rs;
+			uint64_t r0 = run(p, &rs);
+			T_CHECK(rs == GRAFT_OK && r0 == 1500, "growth: r0 %llu",
+				(unsigned long long)r0);
+			ebpf_prog_free(p);
+			ok++;
+		} else {
+			T_CHECK(st == GRAFT_ENOMEM && !p, "growth, alloc fail at %ld: %s",
+				k, err.msg);
+			failed++;
+		}
+		T_CHECK(cnt.allocs == cnt.frees, "growth, alloc fail at %ld: leak", k);
+	}
+	T_CHECK(ok && failed, "growth: both outcomes seen (%d ok, %d failed)", ok,
+		failed);
+	free(in);
+	printf("jit_x86: the code buffer grows past its first estimate; failures on the way are ENOMEM\n");
+}
+
 static void test_not_compiled(void)
 {
 	struct ebpf_load_opts o = { .alloc = { c_alloc, c_free, &(struct counting){ 0, 0, -1 } } };
@@ -268,6 +319,7 @@ int main(void)
 	test_codemem();
 	test_alloc_failures();
 	test_big();
+	test_growth();
 	test_not_compiled();
 	return t_done();
 }

@@ -80,9 +80,13 @@ __attribute__((noinline)) static int handle_request(int key)
 	return key * 2;
 }
 
+uint64_t test_counter = 4242;
+
 static uint64_t t_sym(void *ud, const char *name)
 {
 	(void)ud;
+	if (!strcmp(name, "test_counter"))
+		return (uint64_t)(uintptr_t)&test_counter;
 	if (!strcmp(name, "handle_request"))
 		return (uint64_t)(uintptr_t)handle_request;
 	return 0;
@@ -243,6 +247,22 @@ static void test_attach(void)
 	       hook_calls);
 }
 
+static void test_helpers(void)
+{
+	EXPECT_HAS("bpf_exec symbol.o read_var", "r0 = 4242 (0x1092)\n");
+	test_counter = 7;
+	EXPECT_HAS("bpf_exec symbol.o read_var", "r0 = 7 (0x7)\n");
+	EXPECT_HAS("bpf_exec symbol.o read_missing", "r0 = 0 (0x0)\n");
+	say("trace clear");
+	EXPECT_HAS("bpf_attach handle_request symbol.o notify_ret", "ok attached");
+	handle_request(5);
+	EXPECT_HAS("bpf_detach handle_request", "ok detached 1 from");
+	EXPECT_HAS("trace", "notify 1\n");
+	printf("helpers: overlay_sym reads a variable by name, a missing "
+	       "symbol gives 0, overlay_notify and overlay_ret_addr from a "
+	       "traced call\n");
+}
+
 int main(void)
 {
 	const char *b = getenv("BUILD");
@@ -261,6 +281,7 @@ int main(void)
 	test_faults();
 	test_maps();
 	test_attach();
+	test_helpers();
 	ovl_bpf_free(bpf);
 	return t_done();
 }

@@ -79,9 +79,10 @@ check "two lines in one -c refused" $(( rc != 1 )) "rc=$rc"
 
 # The server goes away while a long reply is in flight: exit 1, clear text.
 head -c 5000000 /dev/zero | tr '\0' 'z' | fold -w 100 >"$tmp/app/big"
-("$GRAFT" console -c 'cat big' "$tmp/sock" >/dev/null 2>"$tmp/lost.err"; echo $? >"$tmp/lost.rc") &
+("$GRAFT" console -c 'cat big' "$tmp/sock" >"$tmp/lost.out" 2>"$tmp/lost.err"; echo $? >"$tmp/lost.rc") &
 cpid=$!
-sleep 0.05
+# Kill the server once the reply has begun to arrive.
+for _ in $(seq 500); do [ -s "$tmp/lost.out" ] && break; sleep 0.01; done
 kill -9 "$srv"; wait "$srv" 2>/dev/null; srv=
 wait "$cpid"
 rc=$(cat "$tmp/lost.rc")

@@ -31,6 +31,7 @@
 /* ---- the application ---------------------------------------------------- */
 
 volatile unsigned long app_ticks;       /* read by a native program */
+unsigned long test_counter = 4242;      /* read by an eBPF program */
 static volatile sig_atomic_t app_hup;
 static unsigned app_reloads;
 static char app_config[64];
@@ -137,6 +138,7 @@ static void *client(void *arg)
 	EXPECT(fd, "bpf_map_get .bss 0\n", "6\nok\n");
 	EXPECT(fd, "bpf_attach app_main exec.o count\n",
 	       "error: bpf_attach: function-entry hooks are not available here");
+	EXPECT(fd, "bpf_exec symbol.o read_var\n", "r0 = 4242 (0x1092)\nok");
 	EXPECT(fd, "load ticks.o\n", "ok loaded ticks");
 	char *r = cmd(fd, "run ticks\n");
 	T_CHECK(r && strstr(r, "ok ticks returned "), "native reads app_ticks: [%s]",
@@ -183,6 +185,7 @@ static int setup_and_rerun(char **argv)
 	char from[400], to[400];
 	static const char *const objs[][2] = {
 		{ "overlay_bpf", "exec.o" }, { "overlay_bpf", "faulty.o" },
+		{ "overlay_bpf", "symbol.o" },
 		{ "overlay_native", "ticks.o" },
 	};
 	for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++) {
@@ -260,7 +263,7 @@ int main(int argc, char **argv)
 	T_CHECK(ticks_during > 0, "app kept running during the session: %lu ticks",
 		ticks_during);
 	printf("platform: console thread beside a ticking app on %s: files, "
-	       "kill HUP, stats, bpf_exec, faulty program, native program by "
+	       "kill HUP, stats, bpf_exec, a variable read by symbol, faulty program, native program by "
 	       "symbol, garbage, client leaving; app ticked %lu times meanwhile\n",
 	       gp_name(), ticks_during);
 	return t_done();

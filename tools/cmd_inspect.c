@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "graft/asm.h"
 #include "graft/elf.h"
 
 static const char *map_type_name(uint32_t t)
@@ -31,6 +32,43 @@ static const char *reloc_name(uint32_t t)
 	case 3: return "R_BPF_64_ABS32";
 	case 10: return "R_BPF_64_32";
 	default: return "?";
+	}
+}
+
+/* A program's instructions, each source line before its first pc, map
+ * references named. */
+static void print_disasm(const struct graft_elf *e, size_t pi)
+{
+	const struct graft_elf_prog *g = &e->progs[pi];
+	uint32_t last = 0;
+	const char *lastfile = NULL;
+	printf("%s (section %s):\n", g->name, g->section);
+	for (size_t pc = 0; pc < g->ninsns;) {
+		for (size_t k = 0; k < g->npieces; k++)
+			if (g->pieces[k].pc == pc && k)
+				printf("%s:\n", g->pieces[k].func);
+		const char *file, *text;
+		uint32_t line;
+		if (graft_elf_line(e, pi, (uint32_t)pc, &file, &line, &text) &&
+		    (line != last || file != lastfile)) {
+			printf("    ; %s:%u: %s\n", strrchr(file, '/') ?
+			       strrchr(file, '/') + 1 : file, line, text ? text : "");
+			last = line;
+			lastfile = file;
+		}
+		char buf[128];
+		size_t used = bpfasm_disasm_insn(g->insns, g->ninsns, pc,
+						 BPFASM_KERNEL, buf, sizeof buf);
+		const struct ebpf_insn *in = &g->insns[pc];
+		printf("%6zu: %s", pc, buf);
+		if (in->code == 0x18 && (uint32_t)in->imm < e->nmaps &&
+		    (in->src == EBPF_PSEUDO_MAP_IDX ||
+		     in->src == EBPF_PSEUDO_MAP_IDX_VALUE) && pc + 1 < g->ninsns)
+			printf("   ; %s %s%s+%d", in->src == EBPF_PSEUDO_MAP_IDX
+			       ? "map" : "value of", e->maps[in->imm].name, "",
+			       in->src == EBPF_PSEUDO_MAP_IDX ? 0 : in[1].imm);
+		putchar('\n');
+		pc += used ? used : 1;
 	}
 }
 
@@ -87,15 +125,20 @@ static void print_elf(const char *path, const struct graft_elf *e, bool lines)
 
 int cmd_inspect(int argc, char **argv)
 {
-	bool lines = true;
+	bool lines = true, disasm = false;
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: graft inspect [--no-lines] OBJ\n");
+			printf("usage: graft inspect [--no-lines] [--disasm] OBJ\n"
+			       "  programs, sections, maps, relocations and BTF of\n"
+			       "  an ELF object; --disasm lists each program's\n"
+			       "  linked instructions with their C source lines\n");
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--no-lines"))
 			lines = false;
+		else if (!strcmp(argv[i], "--disasm"))
+			disasm = true;
 		else if (!path)
 			path = argv[i];
 		else
@@ -117,6 +160,8 @@ int cmd_inspect(int argc, char **argv)
 	}
 	free(buf);
 	print_elf(path, e, lines);
+	for (size_t i = 0; disasm && i < e->nprogs; i++)
+		print_disasm(e, i);
 	graft_elf_close(e);
 	return EXIT_OK;
 }

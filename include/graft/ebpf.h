@@ -33,7 +33,7 @@
  *    from the current frame's bottom to the stack top); anything else stops
  *    the program with GRAFT_EFAULT and "pc P: invalid load|store of S bytes
  *    at 0xADDR". Unchecked programs (EBPF_F_UNCHECKED, for verified code)
- *    skip these checks and the budget.
+ *    skip these checks and the budget (their `executed` stays 0).
  *
  *  - callx calls the helper whose ID is the value of its register; an
  *    unknown ID stops the program with GRAFT_EHELPER.

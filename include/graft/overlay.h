@@ -192,6 +192,22 @@ struct ovl_bpf_host {
 	 * site, ...) (on), or restore it (off). */
 	enum graft_status (*hook)(void *ud, uint64_t addr, uint32_t site,
 				  bool on, struct graft_err *err);
+	/* Bytes of a data symbol, for overlay_sym (NULL or 0: 8). */
+	uint64_t (*sym_size)(void *ud, const char *name);
+};
+
+/*
+ * The overlay's own helpers, in graft's range (GRAFT_HELPER_BASE + 0x100):
+ *  - overlay_sym(name, len): the address of an image symbol, 0 if none;
+ *    the symbol's bytes become readable to the running program (a
+ *    checked load or bpf_probe_read of a variable by name).
+ *  - overlay_ret_addr(): the traced call's return address (0 in bpf_exec).
+ *  - overlay_notify(value): an event line "notify VALUE" in the trace ring.
+ */
+enum {
+	OVL_FN_sym = 0x10100,
+	OVL_FN_ret_addr = 0x10101,
+	OVL_FN_notify = 0x10102,
 };
 
 struct ovl_bpf_opts {

@@ -8,9 +8,10 @@
  * entries, and the operand kinds pick among them (`add %r1, 2` is ALU_IMM,
  * `add %r1, %r2` ALU_REG, `call local f` CALL_LOCAL, `call %r2` CALLX).
  *
- * Labels are resolved without a symbol table: a reference rescans the text
- * for the definition (see asm_find_label). That is quadratic in the worst case
- * but needs no memory, and programs written by hand are small. As in the
+ * Labels are resolved without allocating: a first pass notes up to
+ * LABEL_CACHE definitions in a table on the stack; with more than that, a
+ * reference rescans the text for its definition (asm_find_label), which is
+ * quadratic but needs no memory. As in the
  * suite, an undefined label `exit` means the first `exit` instruction.
  * `.raw 0xWORD` places one encoded slot as is (the suite's `-- raw` word:
  * opcode in the low byte); the disassembler uses it for slots no mnemonic
@@ -47,6 +48,23 @@ static void line_shape(struct cursor *c, struct line_shape *ls)
 unsigned asm_find_label(const struct asm_state *st, const char *name,
 			size_t len, unsigned stop_line, size_t *pc)
 {
+	if (st->all_labels) {
+		for (size_t i = 0; i < st->nlabels; i++) {
+			const struct label *l = &st->labels[i];
+			if (stop_line && l->line >= stop_line)
+				break;
+			if (l->len == len && !memcmp(l->name, name, len)) {
+				*pc = l->pc;
+				return l->line;
+			}
+		}
+		if (!stop_line && st->exit_line && len == 4 &&
+		    !memcmp(name, "exit", 4)) {
+			*pc = st->exit_pc;
+			return st->exit_line;
+		}
+		return 0;
+	}
 	const char *pos = st->text;
 	size_t at = 0, first_exit = 0;
 	unsigned exit_line = 0;
@@ -74,7 +92,33 @@ unsigned asm_find_label(const struct asm_state *st, const char *name,
 	return 0;
 }
 
-/* A jump target: a signed offset as written, or a label made relative. */
+/* The first pass: label definitions and the first exit, by line. */
+static void note_labels(struct asm_state *st)
+{
+	const char *pos = st->text;
+	size_t at = 0;
+	st->all_labels = true;
+	for (unsigned ln = 1; pos < st->text_end; ln++) {
+		struct cursor c;
+		struct line_shape ls;
+		lex_line(&c, &pos, st->text_end, ln);
+		line_shape(&c, &ls);
+		if (ls.label_len) {
+			if (st->nlabels == LABEL_CACHE) {
+				st->all_labels = false;
+				return;
+			}
+			st->labels[st->nlabels++] = (struct label){
+				ls.label, ls.label_len, ln, at };
+		}
+		if (ls.is_exit && !st->exit_line) {
+			st->exit_line = ln;
+			st->exit_pc = at;
+		}
+		at += ls.slots;
+	}
+}
+
 /* ---- one line --------------------------------------------------------- */
 
 static bool add_word(struct stmt *s, const char *w, size_t wl)
@@ -173,10 +217,12 @@ enum graft_status bpfasm_assemble(const char *text, size_t len,
 		*n = 0;
 	if (!n || (!text && len) || (!out && cap))
 		return graft_errf(err, GRAFT_EINVAL, "bpfasm_assemble: bad arguments");
+	struct label cache[LABEL_CACHE];
 	struct asm_state st = {
 		.text = text ? text : "", .text_end = (text ? text : "") + len,
-		.out = out, .cap = cap, .err = err,
+		.out = out, .cap = cap, .err = err, .labels = cache,
 	};
+	note_labels(&st);
 	const char *pos = st.text;
 	for (unsigned ln = 1; pos < st.text_end; ln++) {
 		struct cursor c;

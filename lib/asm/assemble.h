@@ -8,14 +8,29 @@
 #include "graft/asm.h"
 #include "lex.h"
 
+/* A label definition: where it is and the pc it names. */
+struct label {
+	const char *name;
+	size_t len;
+	unsigned line;
+	size_t pc;
+};
+
+/* Labels remembered on the assembler's stack; more fall back to rescans. */
+#define LABEL_CACHE 64
+
 struct asm_state {
 	const char *text, *text_end;
 	struct ebpf_insn *out;
 	size_t cap, n;
 	struct graft_err *err;
+	/* every definition in line order, when there are few enough */
+	struct label *labels;
+	size_t nlabels;
+	bool all_labels;
+	unsigned exit_line; /* first `exit`, 0 if none */
+	size_t exit_pc;
 };
-
-/* Operand signatures by format: R register, N number, T target, M memory. */
 
 #define MAX_OPERANDS 4
 

@@ -47,6 +47,16 @@ struct ebpf_slot {
 
 /* The handler number of the second lddw slot, which never runs. */
 #define EBPF_OP_LDDW_HI EBPF_OP_COUNT
+/*
+ * Fused pairs, chosen at pre-decode: clang widens 32-bit values with
+ * `lsh rX, 32; rsh rX, 32` (or arsh). The first slot does both and skips
+ * the second; a jump to the second still finds its own handler there. ALU
+ * ops cannot fail and budget runs are charged per run, so fusing changes
+ * neither results nor `executed`.
+ */
+#define EBPF_OP_ZEXT32 (EBPF_OP_COUNT + 1)
+#define EBPF_OP_SEXT32 (EBPF_OP_COUNT + 2)
+#define EBPF_NHANDLERS (EBPF_OP_COUNT + 3)
 
 /* One cached region per direction: [lo, lo + lim + 8) is allowed. */
 struct memcache {
@@ -146,6 +156,22 @@ enum graft_status ebpf_interp_run(const struct ebpf_prog *p,
 	return interp_checked(p, x, NULL);
 }
 
+/* The fused handler for the pair starting at pc, or 0. */
+static unsigned fuse(const struct ebpf_prog *p, size_t pc)
+{
+	if (pc + 1 >= p->n)
+		return 0;
+	const struct ebpf_insn *a = &p->insns[pc], *b = &p->insns[pc + 1];
+	if (a->code != 0x67 || a->imm != 32 || b->imm != 32 ||
+	    b->dst != a->dst || b->off || b->src)
+		return 0;
+	if (b->code == 0x77)
+		return EBPF_OP_ZEXT32;
+	if (b->code == 0xc7)
+		return EBPF_OP_SEXT32;
+	return 0;
+}
+
 enum graft_status ebpf_interp_prepare(struct ebpf_prog *p,
 				      struct graft_err *err)
 {
@@ -176,6 +202,9 @@ enum graft_status ebpf_interp_prepare(struct ebpf_prog *p,
 		o->run = p->run_len[pc];
 		if (op == EBPF_OP_LDDW_HI)
 			continue;
+		unsigned fused = fuse(p, pc);
+		if (fused)
+			o->h = INTERP_GOTO ? (uintptr_t)tbl[fused] : (uintptr_t)fused;
 		int64_t disp = (int64_t)sizeof *s;
 		switch (ebpf_opinfo[op].fmt) {
 		case EBPF_FMT_JA:

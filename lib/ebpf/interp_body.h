@@ -186,11 +186,13 @@ static enum graft_status INTERP_NAME(const struct ebpf_prog *p,
 				     const void *const **table)
 {
 #if INTERP_GOTO
-	static const void *const labels[EBPF_OP_COUNT + 1] = {
+	static const void *const labels[EBPF_NHANDLERS] = {
 #define EBPF_X_LABEL(id, code, sel, selval, mnem, fmt) [EBPF_OP_##id] = &&L_##id,
 		EBPF_OPCODES(EBPF_X_LABEL)
 #undef EBPF_X_LABEL
 		[EBPF_OP_LDDW_HI] = &&L_LDDW_HI,
+		[EBPF_OP_ZEXT32] = &&L_ZEXT32,
+		[EBPF_OP_SEXT32] = &&L_SEXT32,
 	};
 #endif
 	if (!p) {
@@ -263,6 +265,8 @@ static enum graft_status INTERP_NAME(const struct ebpf_prog *p,
 	vmcase(BSWAP32) DST = __builtin_bswap32((uint32_t)DST); NEXT;
 	vmcase(BSWAP64) DST = __builtin_bswap64(DST); NEXT;
 	vmcase(LDDW) DST = ip->u; ip += 2; vmbreak;
+	vmcase(ZEXT32) DST = (uint32_t)DST; ip += 2; vmbreak;
+	vmcase(SEXT32) DST = (uint64_t)(int64_t)(int32_t)DST; ip += 2; vmbreak;
 
 	vmcase(JA) JUMP
 	vmcase(JA32) JUMP

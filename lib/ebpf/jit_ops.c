@@ -52,8 +52,18 @@ static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 		return;
 	}
 	emit_rm(b, X_W, 0x8d, R11, r, off);             /* lea r11, [r+off] */
+	size_t j_ok = 0;
+	if (perm != EBPF_RW) { /* the cached region first */
+		int k = perm == EBPF_W;
+		emit_mov_rr(b, true, R10, R11);             /* mov r10, r11 */
+		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
+		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
+		j_ok = emit_jcc8(b, CC_BE);                 /* jbe ok */
+	}
 	mov_r32_imm(b, R10, (uint32_t)(j->pc << 5 | size)); /* mov r10d, info */
 	call_rel(b, j->l_check[perm]);                  /* call check */
+	if (perm != EBPF_RW)
+		patch8(b, j_ok);
 	*base = R11;
 	*disp = 0;
 }

@@ -162,8 +162,18 @@ static void emit_check_stub(struct jit *j, unsigned perm)
 	emit_alu_ri(b, true, XA_ADD, RDX, (int32_t)sizeof(struct ebpf_region));
 	emit_alu_ri(b, false, XA_SUB, RAX, 1);         /* sub eax, 1 */
 	emit_jmp_back(b, loop);
-	patch8(b, j_ok1);
 	patch8(b, j_ok2);
+	if (perm != EBPF_RW) { /* remember the region when len >= 8 */
+		int k = perm == EBPF_W;
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, len));
+		emit_alu_ri(b, true, XA_SUB, RSI, 8);          /* sub rsi, 8 */
+		size_t j_short = emit_jcc8(b, CC_B);
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lim[k])); /* mov [lim], rsi */
+		emit_rm(b, X_W, 0x8b, RSI, RDX, (int32_t)offsetof(struct ebpf_region, addr));
+		emit_rm(b, X_W, 0x89, RSI, R12, CTX(cache_lo[k]));  /* mov [lo], rsi */
+		patch8(b, j_short);
+	}
+	patch8(b, j_ok1);
 	emit_pop(b, RSI);
 	emit_pop(b, RDX);
 	emit_pop(b, RCX);
@@ -314,10 +324,36 @@ static void emit_charge(struct jit *j, size_t pc)
 	jit_cold_jcc(j, CC_B, pc, JS_BUDGET);
 }
 
+/*
+ * Make room for `need` more bytes of code: the scratch buffer starts near
+ * the usual size and doubles (code is position-independent until it is
+ * installed). False, with j->overflow, past the bound or without memory.
+ */
+static bool jit_room(struct jit *j, size_t need)
+{
+	if (j->b.n + need <= j->cap)
+		return true;
+	size_t cap = j->cap * 2 > j->b.n + need ? j->cap * 2 : j->b.n + need;
+	uint8_t *nb = j->overflow || cap > j->bound
+			      ? NULL
+			      : j->p->alloc.alloc(j->p->alloc.ud, JIT_HDR + cap);
+	if (!nb) {
+		j->overflow = true;
+		return false;
+	}
+	memcpy(nb, j->b.p - JIT_HDR, JIT_HDR + j->b.n);
+	j->p->alloc.free(j->p->alloc.ud, j->b.p - JIT_HDR);
+	j->b.p = nb + JIT_HDR;
+	j->cap = cap;
+	return true;
+}
+
 static void emit_body(struct jit *j)
 {
 	struct xbuf *b = &j->b;
 	for (size_t pc = 0; pc < j->n;) {
+		if (!jit_room(j, JIT_MAX_INSN))
+			return;
 		j->pc = pc;
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
@@ -338,16 +374,14 @@ static void emit_body(struct jit *j)
 				emit_align16(b);
 			j->entry[pc] = (uint32_t)b->n;
 		}
-		if (b->n + JIT_MAX_INSN > j->cap) {
-			j->overflow = true;
-			return;
-		}
 		unsigned used = jit_emit_insn(j, pc);
 		for (unsigned k = 1; k < used; k++)
 			j->entry[pc + k] = j->entry[pc];
 		pc += used;
 	}
 	/* Cold paths: "mov r10d, pc << 5; [mov r11, rbp;] jmp exit". */
+	if (!jit_room(j, j->ncold * JIT_COLD_SIZE))
+		return;
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
@@ -396,6 +430,8 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE),
 		.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack),
 	};
+	/* empty caches: the top 8 stack bytes, live in every frame */
+	c.cache_lo[0] = c.cache_lo[1] = c.stack_top - 8;
 	uint64_t r0 = jit_call(p, &c);
 	uint32_t pc = c.info >> 5;
 	if (checked) {
@@ -445,15 +481,9 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
-	/* Code is emitted into scratch memory sized for the worst case, then
-	 * copied into a mapping of exactly its size: fewer pages to map,
-	 * fault in and protect (each costs a trip through the kernel). */
-	size_t bound = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER +
-		       n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
 	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
 		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
-	meta = (meta + 15) & ~(size_t)15;
-	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta + JIT_HDR + bound);
+	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
@@ -468,8 +498,17 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		p->alloc.free(p->alloc.ud, s);
 		return st;
 	}
-	j.b = (struct xbuf){ s + meta + JIT_HDR, 0 };
-	j.cap = bound - n * JIT_MAX_COLD * JIT_COLD_SIZE;
+	/* Code goes to scratch memory after a header: first sized for the
+	 * usual 10-30 bytes per instruction, grown up to the worst case. */
+	size_t stubs = JIT_STUBS_MAX + p->nhelpers * JIT_CALLX_PER;
+	j.bound = stubs + n * (JIT_MAX_INSN + JIT_MAX_COLD * JIT_COLD_SIZE);
+	j.cap = stubs + n * 32 + JIT_MAX_INSN;
+	uint8_t *buf = p->alloc.alloc(p->alloc.ud, JIT_HDR + j.cap);
+	if (!buf) {
+		p->alloc.free(p->alloc.ud, s);
+		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
+	}
+	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -478,19 +517,22 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	}
 	emit_callx_stub(&j);
 	size_t entry = j.b.n;
-	emit_entry(&j);
+	if (jit_room(&j, JIT_MAX_INSN))
+		emit_entry(&j);
 	emit_body(&j);
-	if (j.overflow || j.b.n > bound) {
-		p->alloc.free(p->alloc.ud, s);
+	p->alloc.free(p->alloc.ud, s);
+	buf = j.b.p - JIT_HDR;
+	if (j.overflow) {
+		p->alloc.free(p->alloc.ud, buf);
 		return graft_errf(err, GRAFT_ENOMEM,
-				  "JIT: code for %zu instructions exceeds its bound",
+				  "JIT: out of memory for the code of %zu instructions",
 				  n);
 	}
 	size_t map_size = JIT_HDR + j.b.n;
 	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
-	memcpy(s + meta, &h, sizeof h);
-	uint8_t *base = cm->install(cm->ud, s + meta, map_size);
-	p->alloc.free(p->alloc.ud, s);
+	memcpy(buf, &h, sizeof h);
+	uint8_t *base = cm->install(cm->ud, buf, map_size);
+	p->alloc.free(p->alloc.ud, buf);
 	if (!base)
 		return graft_errf(err, GRAFT_ENOMEM,
 				  "JIT: cannot install %zu bytes of code", map_size);

@@ -39,6 +39,9 @@ struct jit_ctx {
 	uint64_t fault_addr;  /* EFAULT: the address; JS_CALLX: the ID */
 	uint32_t info;        /* pc << 5 | store << 4 | size */
 	uint32_t status;      /* JS_* */
+	/* One region per direction (0 load, 1 store) that recently allowed an
+	 * access: [lo, lo + lim + 8) may be accessed with any size <= 8. */
+	uint64_t cache_lo[2], cache_lim[2];
 };
 
 /* A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind". */
@@ -62,7 +65,8 @@ struct jit {
 	size_t n;
 	bool checked;
 	size_t pc;       /* being translated */
-	size_t cap;      /* bytes the body may use */
+	size_t cap;      /* bytes of code the scratch buffer holds */
+	size_t bound;    /* the most code this program may need */
 	bool overflow;
 	struct xbuf b;
 	uint32_t *entry; /* per pc: code offset where jumps enter */

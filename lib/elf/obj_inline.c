@@ -2,7 +2,7 @@
  * Array lookups inlined, as Linux's verifier does (map_gen_lookup): where
  * `lddw r1, map` (an ARRAY) reaches `call bpf_map_lookup_elem` in straight
  * code — no jump lands in between and nothing else writes r1 — the pair
- * becomes
+ * (nothing in between reading r1 either) becomes
  *
  *     lddw  r1, &value[0]          (EBPF_PSEUDO_MAP_IDX_VALUE, offset 0)
  *     ldxw  r0, [r2+0]             the index (checked like any load)
@@ -36,19 +36,19 @@ static int64_t target(const struct ebpf_insn *in, size_t pc)
 	return (int64_t)pc + in->off + 1;
 }
 
-/* Does this straight-line instruction leave r1 alone? */
+/*
+ * Does this straight-line instruction neither read nor write r1? (The
+ * rewrite changes what r1 holds, so nothing between the lddw and the call
+ * may see it: no copy, no store of it, no use as a base.)
+ */
 static bool keeps_r1(const struct ebpf_insn *in)
 {
 	uint8_t cls = in->code & 7;
 	if (cls == EBPF_CLS_JMP || cls == EBPF_CLS_JMP32)
 		return false;
-	if (cls == EBPF_CLS_STX && (in->code & 0xe0) == EBPF_MODE_ATOMIC)
-		return in->src != 1 && in->dst != 1;
-	if (cls == EBPF_CLS_ST || cls == EBPF_CLS_STX)
-		return true;
 	if (cls == EBPF_CLS_LD && in->code != 0x18)
-		return false; /* legacy packet loads end the program on faults */
-	return in->dst != 1;
+		return false; /* legacy packet loads may end the program */
+	return in->dst != 1 && in->src != 1;
 }
 
 /* The map index of the array whose lddw reaches the call at c, or -1. */

@@ -76,12 +76,26 @@ enum graft_status ovl_bpf_find_prog(struct ovl_bpf *b, unsigned slot,
 				    struct graft_err *err);
 uint64_t ovl_bpf_now(struct ovl_bpf *b);
 
+/* The overlay's own helpers (helpers.c). */
+extern const struct ebpf_helper ovl_helpers[];
+extern const size_t ovl_nhelpers;
+
 enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,
 				     struct graft_err *err);
 enum graft_status ovl_bpf_detach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,
 				     struct graft_err *err);
+enum graft_status ovl_bpf_map_get(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_put(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_del(void *ud, int argc, char *const *argv,
+				  struct ovl_out *out, struct graft_err *err);
+enum graft_status ovl_bpf_map_dump(void *ud, int argc, char *const *argv,
+				   struct ovl_out *out, struct graft_err *err);
+/* The base name of a path (after the last '/'). */
+const char *ovl_base_name(const char *path);
 enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 				   struct ovl_out *out, struct graft_err *err);
 

@@ -202,6 +202,14 @@ static uint64_t sym_addr(void *ud, const char *name)
 	return gp_sym_lookup(name, &a, NULL) ? 0 : (uint64_t)a;
 }
 
+static uint64_t sym_size(void *ud, const char *name)
+{
+	uintptr_t a = 0;
+	size_t size = 0;
+	(void)ud;
+	return gp_sym_lookup(name, &a, &size) ? 0 : (uint64_t)size;
+}
+
 static uint64_t now_ns(void *ud)
 {
 	(void)ud;
@@ -304,7 +312,7 @@ enum graft_status ovl_console_start(struct ovl_console **out,
 	c->svc.kill = (struct ovl_service){ cmd_kill, c };
 	c->svc.stats = (struct ovl_service){ cmd_stats, c };
 	struct ovl_bpf_opts bo = {
-		.host = { c, read_file, now_ns, sym_addr, NULL },
+		.host = { c, read_file, now_ns, sym_addr, NULL, sym_size },
 		.alloc = *a,
 		.prog_flags = opts->prog_flags,
 	};
