@@ -147,7 +147,7 @@ static enum graft_status vr_run(struct vr *r, const struct ebpf_prog *p,
 		x->arg[0] = (uint64_t)(uintptr_t)ctx;
 		break;
 	}
-	case VERIFY_PROG_EXEC: case VERIFY_PROG_MAPPER:
+	case VERIFY_PROG_MAPPER:
 	case VERIFY_PROG_REDUCER: {
 		uint64_t *c = (uint64_t *)ctx;
 		c[0] = (uint64_t)(uintptr_t)pkt;
@@ -168,8 +168,8 @@ static enum graft_status vr_run(struct vr *r, const struct ebpf_prog *p,
 		break;
 	}
 	default:
-		x->arg[0] = vr_rand(r);
-		x->arg[1] = vr_rand(r);
+		for (int k = 0; k < 5; k++)
+			x->arg[k] = vr_rand(r);
 		break;
 	}
 	x->pkt = pkt;

@@ -1,11 +1,14 @@
 /*
  * Soundness alarm: every program of the accept cases in tests/data/verify
- * that the verifier accepts runs 200 times in the checked interpreter on
+ * and of the example objects (BUILD/examples/bpf) that the verifier
+ * accepts runs 200 times in the checked interpreter on
  * random contexts, packets and map contents; a memory violation, an
  * exhausted budget, a too-deep call chain or a refused helper argument in
  * an accepted program fails the test.
  */
 #include <dirent.h>
+
+#include "graft/elf.h"
 
 #include "testlib.h"
 #include "verify_run.h"
@@ -24,6 +27,99 @@ static int map_type(const char *s)
 }
 
 static unsigned nprogs, nruns;
+
+/* Run one accepted program RUNS times; fail on any dynamic violation. */
+static void run_accepted(const char *name, const struct ebpf_insn *prog,
+			 size_t n, enum verify_prog_type type,
+			 const struct verify_map *maps, size_t nmaps)
+{
+	struct vr r;
+	struct graft_err err = { 0 };
+	if (!T_CHECK(!vr_setup(&r, maps, nmaps, 0x9e3779b97f4a7c15ull ^ n),
+		     "%s: cannot set up maps", name)) {
+		vr_teardown(&r);
+		return;
+	}
+	struct ebpf_prog *p;
+	if (!T_CHECK(!vr_load(&r, prog, n, &p, &err),
+		     "%s: accepted but the loader refuses it: %s", name,
+		     err.msg)) {
+		vr_teardown(&r);
+		return;
+	}
+	static struct ebpf_exec x;
+	int bad = 0;
+	for (int i = 0; i < RUNS && !bad; i++) {
+		enum graft_status s = vr_run(&r, p, type, &x);
+		nruns++;
+		if (s != GRAFT_OK) {
+			bad = 1;
+			T_CHECK(0, "%s: UNSOUND: accepted program failed at run "
+				"%d: %s: %s", name, i, graft_status_name(s),
+				x.err.msg);
+		}
+	}
+	if (!bad)
+		T_CHECK(1, "%s", name);
+	nprogs++;
+	ebpf_prog_free(p);
+	vr_teardown(&r);
+}
+
+/* The example objects (examples/bpf, built by make) that verify. */
+static void run_examples(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 3 || strcmp(de->d_name + l - 2, ".o"))
+			continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%.500s/%.500s", dir, de->d_name);
+		FILE *fp = fopen(path, "rb");
+		if (!fp)
+			continue;
+		static uint8_t buf[1 << 20];
+		size_t len = fread(buf, 1, sizeof buf, fp);
+		fclose(fp);
+		struct graft_alloc a = { vr_malloc, vr_mfree, NULL };
+		struct graft_elf *e;
+		struct graft_err err;
+		if (graft_elf_open(&e, buf, len, &a, &err))
+			continue;
+		struct verify_map maps[VR_MAX_MAPS];
+		size_t nm = e->nmaps < VR_MAX_MAPS ? e->nmaps : VR_MAX_MAPS;
+		for (size_t m = 0; m < nm; m++)
+			maps[m] = (struct verify_map){
+				e->maps[m].def.type, e->maps[m].def.key_size,
+				e->maps[m].def.value_size,
+				e->maps[m].def.max_entries, e->maps[m].def.flags };
+		for (size_t i = 0; i < e->nprogs && nm == e->nmaps; i++) {
+			enum verify_prog_type t =
+				verify_prog_type_from_section(e->progs[i].section);
+			if (t == VERIFY_PROG_COUNT)
+				continue;
+			struct verify_opts o = { .type = t, .maps = maps,
+						 .nmaps = nm,
+						 .alloc = { vr_malloc, vr_mfree,
+							    NULL } };
+			struct verify_result res;
+			if (verify_prog(e->progs[i].insns, e->progs[i].ninsns, &o,
+					&res, &err))
+				continue;
+			char name[300];
+			snprintf(name, sizeof name, "%s:%s", de->d_name,
+				 e->progs[i].name);
+			run_accepted(name, e->progs[i].insns, e->progs[i].ninsns,
+				     t, maps, nm);
+		}
+		graft_elf_close(e);
+	}
+	closedir(d);
+}
 
 static void run_case(const char *dir, const char *name)
 {
@@ -68,36 +164,7 @@ static void run_case(const char *dir, const char *name)
 	struct graft_err err = { 0 };
 	if (verify_prog(prog, (size_t)n, &o, &res, &err))
 		return; /* verify_data reports this */
-	struct vr r;
-	if (!T_CHECK(!vr_setup(&r, maps, nmaps, 0x9e3779b97f4a7c15ull ^ (uint64_t)n),
-		     "%s: cannot set up maps", name)) {
-		vr_teardown(&r);
-		return;
-	}
-	struct ebpf_prog *p;
-	if (!T_CHECK(!vr_load(&r, prog, (size_t)n, &p, &err),
-		     "%s: accepted but the loader refuses it: %s", name,
-		     err.msg)) {
-		vr_teardown(&r);
-		return;
-	}
-	static struct ebpf_exec x;
-	int bad = 0;
-	for (int i = 0; i < RUNS && !bad; i++) {
-		enum graft_status s = vr_run(&r, p, type, &x);
-		nruns++;
-		if (s != GRAFT_OK) {
-			bad = 1;
-			T_CHECK(0, "%s: UNSOUND: accepted program failed at run "
-				"%d: %s: %s", name, i, graft_status_name(s),
-				x.err.msg);
-		}
-	}
-	if (!bad)
-		T_CHECK(1, "%s", name);
-	nprogs++;
-	ebpf_prog_free(p);
-	vr_teardown(&r);
+	run_accepted(name, prog, (size_t)n, type, maps, nmaps);
 }
 
 int main(int argc, char **argv)
@@ -111,6 +178,10 @@ int main(int argc, char **argv)
 		if (strstr(de->d_name, ".txt"))
 			run_case(dir, de->d_name);
 	closedir(d);
+	char ex[512];
+	const char *bd = getenv("BUILD");
+	snprintf(ex, sizeof ex, "%s/examples/bpf", bd && *bd ? bd : "build");
+	run_examples(ex);
 	printf("soundness: %u accepted programs, %u checked runs on random "
 	       "inputs, no dynamic violation allowed\n", nprogs, nruns);
 	T_CHECK(nprogs >= 1, "no accepted program was run");

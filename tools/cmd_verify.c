@@ -75,7 +75,13 @@ int cmd_verify(int argc, char **argv)
 			continue;
 		seen++;
 		struct vo_result r;
-		vo_verify(e, i, type, stdout, trace, &r);
+		/* the report follows the program's summary line */
+		char *logbuf = NULL;
+		size_t loglen = 0;
+		FILE *log = open_memstream(&logbuf, &loglen);
+		vo_verify(e, i, type, log ? log : stderr, trace, &r);
+		if (log)
+			fclose(log);
 		printf("%s (%s, %s): %s  insns %u  states %llu  processed %llu  "
 		       "time %.1f us\n", r.name, r.section,
 		       r.type == VERIFY_PROG_COUNT ? "?" :
@@ -88,6 +94,9 @@ int cmd_verify(int argc, char **argv)
 			printf("  %s: %s\n", graft_status_name(r.status), r.msg);
 			rc = EXIT_FAIL;
 		}
+		if (logbuf)
+			fputs(logbuf, stdout);
+		free(logbuf);
 	}
 	graft_elf_close(e);
 	if (only && !seen)

@@ -193,6 +193,11 @@ static void build_prog(struct elfctx *c, struct ep_prog *p, size_t si,
 					tidx = (long)(sym->st_value / 8) + in->imm + 1;
 				}
 			}
+			if (tsec == SHN_UNDEF) {
+				snprintf(p->unsupported, sizeof p->unsupported,
+					 "kfunc call (extern function)");
+				continue;
+			}
 			if (tsec >= c->nsecs || !c->secs[tsec].code || tidx < 0 ||
 			    (size_t)tidx >= c->secs[tsec].n) {
 				snprintf(p->unsupported, sizeof p->unsupported,

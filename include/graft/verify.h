@@ -34,7 +34,9 @@
  *  - KPROBE: struct pt_regs (x86-64, 21 u64), read-only, for the corpus.
  *  - TRACE: function entry; the context is the traced function's six
  *    argument registers as u64[6], read-only. Returns any scalar.
- *  - EXEC, MAPPER, REDUCER: struct { u64 data; u64 data_end; u64 arg; },
+ *  - EXEC: the overlay's bpf_exec: r1..r5 are the command's five u64
+ *    arguments (scalars), no context. Returns any scalar.
+ *  - MAPPER, REDUCER: struct { u64 data; u64 data_end; u64 arg; },
  *    read-only; data / data_end (8-byte loads) give pointers to the input
  *    bytes, checked like a packet. Return any scalar.
  *  - RAW: the conformance suite's convention: r1 points to nothing the
@@ -101,7 +103,7 @@ struct verify_opts {
 	void *log_ud;
 	bool trace;                      /* log every instruction's state */
 	uint32_t max_insns_processed;    /* 0: 1,000,000 */
-	uint32_t max_states;             /* 0: 65,536 */
+	uint32_t max_states;             /* 0: 32,768 */
 	struct graft_alloc alloc;        /* required */
 };
 

@@ -73,6 +73,16 @@ void sign_sha256(const void *data, size_t len, uint8_t out[SIGN_HASH_BYTES])
 	crypto_hash_sha256(out, data, len);
 }
 
+/* Prefix the message already in err (graft_errf cannot format a buffer
+ * into itself). */
+static enum graft_status rewrap(struct graft_err *err, enum graft_status s,
+				const char *prefix)
+{
+	char was[GRAFT_ERR_MSG];
+	snprintf(was, sizeof was, "%s", err ? err->msg : "");
+	return graft_errf(err, s, "%s%s", prefix, was);
+}
+
 /* Names go on one line separated by spaces: no blanks or controls. */
 static bool name_ok(const char *s)
 {
@@ -220,9 +230,11 @@ enum graft_status sign_parse(const char *text, size_t len,
 					  "signature line %zu: unknown or "
 					  "repeated line", lineno);
 		}
-		if (r)
-			return graft_errf(err, r, "signature line %zu: %s",
-					  lineno, err ? err->msg : "bad hex");
+		if (r) {
+			char pre[48];
+			snprintf(pre, sizeof pre, "signature line %zu: ", lineno);
+			return rewrap(err, r, pre);
+		}
 	}
 	if (!have_key || !have_hash || !have_sig)
 		return graft_errf(err, GRAFT_EINVAL,
@@ -242,8 +254,7 @@ enum graft_status sign_verify(const char *sigtext, size_t siglen,
 		return graft_errf(err, GRAFT_EIO, "libsodium failed to start");
 	enum graft_status s = sign_parse(sigtext, siglen, st, err);
 	if (s)
-		return graft_errf(err, GRAFT_EPERM, "malformed signature: %s",
-				  err ? err->msg : "");
+		return rewrap(err, GRAFT_EPERM, "malformed signature: ");
 	char pkhex[2 * SIGN_PK_BYTES + 1];
 	sign_hex(st->pk, SIGN_PK_BYTES, pkhex, sizeof pkhex);
 	if (ntrusted) {
@@ -314,8 +325,7 @@ enum graft_status sign_policy_check(const struct sign_policy *pol,
 	enum graft_status s = sign_verify(sigtext, siglen, obj, objlen,
 					  pol->trusted, pol->ntrusted, &st, err);
 	if (s)
-		return graft_errf(err, GRAFT_EPERM, "policy 'signed': %s",
-				  err ? err->msg : "");
+		return rewrap(err, GRAFT_EPERM, "policy 'signed': ");
 	for (size_t i = 0; i < st.nprogs; i++) {
 		if (strcmp(st.progs[i].name, prog))
 			continue;

@@ -98,6 +98,10 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 	unsigned op = in->code & 0xf0;
 	bool use_reg = (in->code & EBPF_SRC_X) && op != 0xd0 && op != 0x80;
 	struct vreg *dst = &f->r[in->dst], src;
+	/* off selects movsx / sdiv / smod only where the table says so */
+	enum ebpf_op eop = ebpf_decode(in);
+	int16_t off = eop < EBPF_OP_COUNT &&
+		      ebpf_opinfo[eop].sel == EBPF_SEL_OFF ? in->off : 0;
 
 	if (use_reg) {
 		src = f->r[in->src];
@@ -112,27 +116,27 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 	}
 	if (op == 0xb0) { /* mov */
 		if (src.type != T_SCALAR) {
-			if ((!is64 || in->off) && v->ptr_leaks_ok) {
+			if ((!is64 || off) && v->ptr_leaks_ok) {
 				reg_mark_unknown(dst);
 				if (!is64)
 					reg_zext32(dst);
 				return GRAFT_OK;
 			}
-			if (!is64 || in->off)
+			if (!is64 || off)
 				return reject(v, st, pc, in->src, GRAFT_EPERM,
 					      "32-bit or sign-extending move of "
 					      "a pointer (address leak)");
 			*dst = src;
 			return GRAFT_OK;
 		}
-		if (is64 && !in->off && use_reg) {
+		if (is64 && !off && use_reg) {
 			/* a 64-bit copy: link the two so checks refine both */
 			if (!f->r[in->src].id && !tnum_is_const(src.var))
 				f->r[in->src].id = ++v->next_id;
 			*dst = f->r[in->src];
 			return GRAFT_OK;
 		}
-		scalar_alu(dst, &src, 0xb0, is64, in->off);
+		scalar_alu(dst, &src, 0xb0, is64, off);
 		return GRAFT_OK;
 	}
 	if (dst->type == T_NOT_INIT)
@@ -147,7 +151,7 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 			scalar_alu(dst, &src, 0xd0, true, swap ? 1 : 0);
 			return GRAFT_OK;
 		}
-		scalar_alu(dst, &src, op, is64, in->off);
+		scalar_alu(dst, &src, op, is64, off);
 		return GRAFT_OK;
 	}
 	/* at least one pointer */

@@ -190,6 +190,15 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 					      regno, p->name);
 			map_idx = r->map;
 			map = &v->o->maps[map_idx];
+			switch (map->type) {
+			case 1: case 2: case 3: case 5: case 6: case 9:
+			case 10: case 22: case 23: case 27:
+				break;
+			default:
+				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+					      "map type %u is not modeled",
+					      map->type);
+			}
 			if ((p->flags & F_PROG_ARRAY) !=
 			    (map->type == VERIFY_MAP_PROG_ARRAY ?
 				     F_PROG_ARRAY : 0) ||
@@ -220,8 +229,17 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		case A_UMEM: {
 			uint64_t size = 0;
 			if (a == A_MEM_NULL && reg_is_const(r) &&
-			    r->var.value == 0)
+			    r->var.value == 0) {
+				/* NULL only with a size of exactly 0 */
+				const struct vreg *sz = &f->r[regno + 1];
+				if (!reg_is_const(sz) || sz->var.value)
+					return reject(v, st, pc, regno + 1,
+						      GRAFT_EPERM,
+						      "R%d is NULL but the size "
+						      "in R%d may be nonzero",
+						      regno, regno + 1);
 				break;
+			}
 			enum graft_status s = check_size_arg(
 				v, st, pc, regno + 1, p->arg[i + 1] == A_SIZE0,
 				&size);

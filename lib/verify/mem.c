@@ -66,7 +66,7 @@ static enum graft_status stack_read_ok(struct vctx *v, struct vstate *st,
 {
 	for (int64_t o = lo; o < hi; o++) {
 		uint8_t t = byte_type(f, (int32_t)o);
-		if (t == S_INVALID)
+		if (t == S_INVALID && !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "invalid read from stack off %lld "
 				      "(uninitialized)", (long long)o);
@@ -127,7 +127,8 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 			return GRAFT_OK;
 		}
 		struct vslot *sl = slot_at(f, (int32_t)lo);
-		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR)
+		if (size < 8 && sl->spill_size && sl->spill.type != T_SCALAR &&
+		    !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "partial overwrite of a spilled pointer "
 				      "at stack off %lld", (long long)lo);
@@ -147,7 +148,8 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 					       ((1ull << (size * 8)) - 1));
 			return GRAFT_OK;
 		}
-		if (sl->spill_size && sl->spill.type != T_SCALAR)
+		if (sl->spill_size && sl->spill.type != T_SCALAR &&
+		    !v->ptr_leaks_ok)
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "partial overwrite of a spilled pointer "
 				      "at stack off %lld", (long long)lo);
@@ -353,8 +355,8 @@ enum graft_status check_helper_mem(struct vctx *v, struct vstate *st,
 				   bool write)
 {
 	struct vreg *p = &cur_frame(st)->r[regno];
-	if (size == 0)
-		return GRAFT_OK;
+	if (size == 0 && p->type != T_SCALAR)
+		return GRAFT_OK; /* nothing is touched, but it must be memory */
 	switch (p->type) {
 	case T_STACK: {
 		int64_t lo, hi;
@@ -373,9 +375,17 @@ enum graft_status check_helper_mem(struct vctx *v, struct vstate *st,
 	case T_PKT:
 	case T_PKT_META:
 		return pkt_check(v, st, pc, regno, p, 0, size);
-	case T_MAP_VALUE:
+	case T_MAP_VALUE: {
+		uint32_t mf = v->o->maps[p->map].flags;
+		if (write && (mf & VERIFY_MAP_F_RDONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "helper write into a read-only map value");
+		if (!write && (mf & VERIFY_MAP_F_WRONLY_PROG))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "helper read from a write-only map value");
 		return region_check(v, st, pc, regno, p, 0, size,
 				    v->o->maps[p->map].value_size, "map value");
+	}
 	case T_MEM:
 		return region_check(v, st, pc, regno, p, 0, size, p->range,
 				    "memory");

@@ -45,8 +45,10 @@ static const struct ctx_field skb_fields[] = {
 	{ 108, 4, T_SCALAR, 0 }, { 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 },
 	{ 120, 4, T_SCALAR, 0 }, { 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 },
 	{ 132, 4, T_SCALAR, 0 }, { 136, 4, T_SCALAR, 0 }, { 140, 4, T_PKT_META, 0 },
-	{ 152, 8, T_SCALAR, 1 }, { 160, 4, T_SCALAR, 0 }, { 164, 4, T_SCALAR, 0 },
-	{ 176, 4, T_SCALAR, 0 }, { 184, 8, T_SCALAR, 0 },
+	{ 144, 8, T_NOT_INIT, 0 }, { 152, 8, T_SCALAR, 1 },
+	{ 160, 4, T_SCALAR, 0 }, { 164, 4, T_SCALAR, 0 },
+	{ 168, 8, T_NOT_INIT, 0 }, { 176, 4, T_SCALAR, 0 },
+	{ 184, 8, T_SCALAR, 0 },
 };
 
 /* A socket filter sees the same struct but no packet pointers. */
@@ -61,10 +63,10 @@ static const struct ctx_field sock_fields[] = {
 	{ 100, 4, T_SCALAR, 0 }, { 104, 4, T_SCALAR, 0 }, { 108, 4, T_SCALAR, 0 },
 	{ 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 }, { 120, 4, T_SCALAR, 0 },
 	{ 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 }, { 132, 4, T_SCALAR, 0 },
-	{ 136, 4, T_SCALAR, 0 },
+	{ 136, 4, T_SCALAR, 0 }, { 168, 8, T_NOT_INIT, 0 },
 };
 
-/* exec, mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
+/* mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
 static const struct ctx_field buf_fields[] = {
 	{ 0, 8, T_PKT, 0 }, { 8, 8, T_PKT_END, 0 }, { 16, 8, T_SCALAR, 0 },
 };
@@ -81,8 +83,8 @@ static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 				 H_BASE | H_TRACE, NULL, 0 },
 	[VERIFY_PROG_TRACE] = { "trace", 48, CTX_WORDS, 0, H_BASE | H_TRACE,
 				NULL, 0 },
-	[VERIFY_PROG_EXEC] = { "exec", 24, CTX_FIELDS, 0, H_BASE | H_TRACE,
-			       F(buf_fields) },
+	[VERIFY_PROG_EXEC] = { "exec", 0, CTX_NONE, 0, H_BASE | H_TRACE, NULL,
+			       0 },
 	[VERIFY_PROG_MAPPER] = { "mapper", 24, CTX_FIELDS, 0, H_BASE,
 				 F(buf_fields) },
 	[VERIFY_PROG_REDUCER] = { "reducer", 24, CTX_FIELDS, 0, H_BASE,
@@ -119,16 +121,33 @@ enum verify_prog_type verify_prog_type_from_section(const char *sec)
 		{ "socket", VERIFY_PROG_SOCKET }, { "kprobe", VERIFY_PROG_KPROBE },
 		{ "kretprobe", VERIFY_PROG_KPROBE },
 		{ "uprobe", VERIFY_PROG_KPROBE },
+		{ "raw_tp", VERIFY_PROG_KPROBE },
+		{ "raw_tracepoint", VERIFY_PROG_KPROBE },
 		{ "trace", VERIFY_PROG_TRACE },   { "exec", VERIFY_PROG_EXEC },
 		{ "mapper", VERIFY_PROG_MAPPER }, { "map/", VERIFY_PROG_MAPPER },
 		{ "reducer", VERIFY_PROG_REDUCER },
 		{ "reduce", VERIFY_PROG_REDUCER }, { "raw", VERIFY_PROG_RAW },
-		{ "filter", VERIFY_PROG_XDP },    { "nf", VERIFY_PROG_XDP },
+		{ "filter", VERIFY_PROG_XDP },
+		/* Linux types whose context the corpus types approximate */
+		{ "cgroup/skb", VERIFY_PROG_SKB },
+		{ "cgroup_skb/", VERIFY_PROG_SKB }, { "lwt_", VERIFY_PROG_SKB },
+		{ "sk_skb", VERIFY_PROG_SKB },
+		{ "tracepoint", VERIFY_PROG_KPROBE }, { "tp/", VERIFY_PROG_KPROBE },
+		{ "tp_btf", VERIFY_PROG_KPROBE }, { "fentry", VERIFY_PROG_KPROBE },
+		{ "fexit", VERIFY_PROG_KPROBE }, { "perf_event", VERIFY_PROG_KPROBE },
 	};
+	if (*sec == '?') /* libbpf: not loaded by default; same type */
+		sec++;
+	/* the longest matching prefix wins ("tracepoint" over "trace") */
+	enum verify_prog_type best = VERIFY_PROG_COUNT;
+	size_t bestlen = 0;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (has_prefix(sec, map[i].prefix))
-			return map[i].t;
-	return VERIFY_PROG_COUNT;
+		if (has_prefix(sec, map[i].prefix) &&
+		    strlen(map[i].prefix) > bestlen) {
+			best = map[i].t;
+			bestlen = strlen(map[i].prefix);
+		}
+	return best;
 }
 
 enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
@@ -154,6 +173,11 @@ enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
 		const struct ctx_field *f = &d->fields[i];
 		if (off < f->off || off >= f->off + f->size)
 			continue;
+		if (f->type == T_NOT_INIT) /* flow_keys, sk: BTF pointers */
+			return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+				      "%s context field at off %d (a kernel "
+				      "object pointer) is not modeled", d->name,
+				      f->off);
 		if (size == 0 || off + (int32_t)size > f->off + f->size ||
 		    (f->type != T_SCALAR && (off != f->off || size != f->size)))
 			break;
@@ -214,8 +238,9 @@ bool prog_helper_allowed(enum verify_prog_type t, int32_t id)
 /*
  * The kernel-compatible types (for the selftest corpus) follow what Linux
  * allows a privileged loader: pointers may be returned, stored into maps
- * and the packet, and moved to 32 bits (they become scalars). graft's own
- * types forbid every such leak.
+ * and the packet, and moved to 32 bits (they become scalars), and
+ * uninitialized stack bytes may be read (as unknown values). graft's own
+ * types forbid all of these.
  */
 bool prog_ptr_leaks_ok(enum verify_prog_type t);
 bool prog_ptr_leaks_ok(enum verify_prog_type t)

@@ -144,12 +144,14 @@ static bool reg_same(const struct vreg *o, const struct vreg *c)
 }
 
 static bool reg_subsumes(const struct vreg *o, const struct vreg *c,
-			 struct idmap *m, bool exact)
+			 struct idmap *m, bool exact, bool relevant)
 {
 	if (o->type == T_NOT_INIT)
 		return !exact || c->type == T_NOT_INIT;
 	if (o->type != c->type)
 		return false;
+	if (o->type == T_SCALAR && !relevant)
+		return true; /* its value cannot change any later check */
 	if (o->type == T_SCALAR) {
 		/* an id in old links registers that a check refines together;
 		 * cur must have the same link for old's proof to carry over */
@@ -191,7 +193,7 @@ static bool slot_subsumes(const struct vslot *o, const struct vslot *c,
 	if (o->spill_size) {
 		if (c->spill_size != o->spill_size ||
 		    c->spill_off != o->spill_off ||
-		    !reg_subsumes(&o->spill, &c->spill, m, exact))
+		    !reg_subsumes(&o->spill, &c->spill, m, exact, true))
 			return false;
 	}
 	for (int i = 0; i < 8; i++) {
@@ -216,7 +218,7 @@ static bool slot_subsumes(const struct vslot *o, const struct vslot *c,
 }
 
 bool state_subsumes(const struct vstate *old, const struct vstate *cur,
-		    bool exact)
+		    bool exact, const uint16_t *relevant)
 {
 	if (old->nframes != cur->nframes || old->nrefs != cur->nrefs)
 		return false;
@@ -226,8 +228,20 @@ bool state_subsumes(const struct vstate *old, const struct vstate *cur,
 		const struct vframe *o = old->f[fi], *c = cur->f[fi];
 		if (o->callsite != c->callsite)
 			return false;
+		/* relevance at the pc where this frame goes on: the state's
+		 * pc for the top frame, the return site for callers (whose
+		 * r0-r5 the return overwrites) */
+		uint32_t rel = 0x7ff;
+		if (relevant) {
+			if (fi + 1 == old->nframes)
+				rel = relevant[old->pc];
+			else
+				rel = relevant[old->f[fi + 1]->callsite + 1] &
+				      ~0x3fu;
+		}
 		for (int r = 0; r < EBPF_NREGS; r++)
-			if (!reg_subsumes(&o->r[r], &c->r[r], &m, exact))
+			if (!reg_subsumes(&o->r[r], &c->r[r], &m, exact,
+					  (rel >> r) & 1))
 				return false;
 		uint32_t ns = o->nslots > c->nslots ? o->nslots : c->nslots;
 		for (uint32_t k = 0; k < ns; k++)

@@ -59,6 +59,7 @@ void vdisasm(const struct ebpf_insn *insns, size_t n, size_t pc, char *buf,
 bool prog_ctx_none(enum verify_prog_type t);
 bool prog_has_pkt(enum verify_prog_type t);
 bool prog_ptr_leaks_ok(enum verify_prog_type t);
+void relevance_compute(struct vctx *v);
 
 enum { J_NSET = 0xf0 };
 
@@ -76,12 +77,22 @@ static enum graft_status check_structure(struct vctx *v)
 		if (op == EBPF_OP_COUNT)
 			return reject(v, NULL, (uint32_t)pc, -1, GRAFT_EINVAL,
 				      "unknown opcode %#04x", in->code);
-		if (in->dst > 10 || in->src > 10) {
-			const struct ebpf_opinfo *e = &ebpf_opinfo[op];
-			if (e->fmt != EBPF_FMT_LDDW && e->fmt != EBPF_FMT_CALL &&
-			    e->fmt != EBPF_FMT_CALL_LOCAL)
+		{
+			unsigned f = ebpf_opinfo[op].fmt;
+			bool uses_dst = f != EBPF_FMT_CALL &&
+					f != EBPF_FMT_CALL_LOCAL &&
+					f != EBPF_FMT_JA && f != EBPF_FMT_JA32 &&
+					f != EBPF_FMT_EXIT && f != EBPF_FMT_LD_ABS &&
+					f != EBPF_FMT_LD_IND;
+			bool uses_src = f == EBPF_FMT_ALU_REG ||
+					f == EBPF_FMT_JCOND_REG ||
+					f == EBPF_FMT_LDX || f == EBPF_FMT_STX ||
+					f == EBPF_FMT_ATOMIC || f == EBPF_FMT_LD_IND;
+			if ((uses_dst && in->dst > 10) || (uses_src && in->src > 10))
 				return reject(v, NULL, (uint32_t)pc, -1,
-					      GRAFT_EINVAL, "invalid register");
+					      GRAFT_EINVAL, "invalid register r%u",
+					      uses_dst && in->dst > 10 ? in->dst :
+					      in->src);
 		}
 		unsigned fmt = ebpf_opinfo[op].fmt;
 		int64_t tgt = INT64_MIN; /* none */
@@ -426,6 +437,14 @@ static enum graft_status do_mem(struct vctx *v, struct vstate *st,
 	if (val.type == T_NOT_INIT)
 		return reject(v, st, pc, in->src, GRAFT_EPERM,
 			      "R%d !read_ok (not initialized)", in->src);
+	if (mode != EBPF_MODE_ATOMIC && p.type == T_STACK &&
+	    val.type == T_SCALAR && !tnum_is_const(val.var)) {
+		/* a spill links the register and its stack copy, so a check
+		 * on either (after a fill) refines both */
+		if (!f->r[in->src].id)
+			f->r[in->src].id = ++v->next_id;
+		val.id = f->r[in->src].id;
+	}
 	if (mode != EBPF_MODE_ATOMIC)
 		return check_mem_access(v, st, pc, &p, in->off, size, true, &val,
 					NULL, false);
@@ -589,11 +608,16 @@ static void path_done(struct vstate *parent)
 /* At a prune point: returns 1 to cut the path, 0 to go on. */
 static int prune_or_record(struct vctx *v, struct vstate *st, uint32_t pc)
 {
-	for (struct vstate *old = v->explored[pc]; old; old = old->next) {
+	/* The newest states first, and only a window of them: in a DFS the
+	 * state that subsumes a path is almost always a recent one, and the
+	 * window keeps long loops linear. */
+	int window = 64;
+	for (struct vstate *old = v->explored[pc]; old && window--;
+	     old = old->next) {
 		if (old->branches) {
 			/* old is on the way here: a loop back edge */
-			if (state_subsumes(old, st, true) &&
-			    state_subsumes(st, old, true)) {
+			if (state_subsumes(old, st, true, NULL) &&
+			    state_subsumes(st, old, true, NULL)) {
 				reject(v, st, pc, -1, GRAFT_EPERM,
 				       "infinite loop detected: the state at "
 				       "pc %u repeats", pc);
@@ -601,15 +625,14 @@ static int prune_or_record(struct vctx *v, struct vstate *st, uint32_t pc)
 			}
 			continue;
 		}
-		if (state_subsumes(old, st, false)) {
+		if (state_subsumes(old, st, false, v->relevant)) {
 			v->res->pruned++;
 			return 1;
 		}
 	}
-	/* Bounded lists keep the search linear: past the cap a path goes on
-	 * unrecorded (still bounded by max_insns_processed). */
-	if (v->nstates >= (v->o->max_states ? v->o->max_states : 65536) ||
-	    v->nexplored[pc] >= 48)
+	/* Past the state limit a path goes on unrecorded (still bounded by
+	 * max_insns_processed). */
+	if (v->nstates >= (v->o->max_states ? v->o->max_states : 32768))
 		return 0;
 	v->nexplored[pc]++;
 	struct vstate *rec = state_copy(v, st);
@@ -639,6 +662,7 @@ static enum graft_status explore(struct vctx *v, struct vstate *st)
 	uint64_t limit = v->o->max_insns_processed ?
 				 v->o->max_insns_processed : 1000000;
 	for (;;) {
+		v->cur = st;
 		uint32_t pc = st->pc;
 		int64_t next = (int64_t)pc + 1;
 		enum graft_status s = GRAFT_OK;
@@ -769,6 +793,7 @@ static enum graft_status explore(struct vctx *v, struct vstate *st)
 path_end:
 		path_done(st->parent);
 		state_free(v, st);
+		v->cur = NULL;
 		if (!v->nstack)
 			return GRAFT_OK;
 		st = v->stack[--v->nstack];
@@ -781,6 +806,8 @@ static void free_all(struct vctx *v, struct vstate *cur)
 {
 	(void)cur;
 	const struct graft_alloc *a = &v->o->alloc;
+	state_free(v, v->cur);
+	v->cur = NULL;
 	if (v->explored) {
 		for (size_t pc = 0; pc < v->n; pc++) {
 			struct vstate *s = v->explored[pc];
@@ -800,6 +827,8 @@ static void free_all(struct vctx *v, struct vstate *cur)
 		a->free(a->ud, v->prune);
 	if (v->nexplored)
 		a->free(a->ud, v->nexplored);
+	if (v->relevant)
+		a->free(a->ud, v->relevant);
 }
 
 enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
@@ -820,19 +849,22 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 	v.ctx_has_pkt = prog_has_pkt(opts->type);
 	v.ptr_leaks_ok = prog_ptr_leaks_ok(opts->type);
 	const struct graft_alloc *a = &opts->alloc;
-	v.prune = a->alloc(a->ud, 2 * n);
+	v.prune = a->alloc(a->ud, 3 * n);
+	v.relevant = a->alloc(a->ud, n * sizeof *v.relevant);
 	v.explored = a->alloc(a->ud, n * sizeof *v.explored);
 	v.nexplored = a->alloc(a->ud, n * sizeof *v.nexplored);
-	if (!v.prune || !v.explored || !v.nexplored) {
+	if (!v.prune || !v.explored || !v.nexplored || !v.relevant) {
 		free_all(&v, NULL);
 		return graft_errf(err, GRAFT_ENOMEM, "verify: out of memory");
 	}
-	memset(v.prune, 0, 2 * n);
+	memset(v.prune, 0, 3 * n);
 	v.subprog_start = v.prune + n;
 	memset(v.explored, 0, n * sizeof *v.explored);
 	memset(v.nexplored, 0, n * sizeof *v.nexplored);
 	enum graft_status s = check_structure(&v);
 	struct vstate *st = NULL;
+	if (!s)
+		relevance_compute(&v);
 	if (!s) {
 		st = state_new(&v);
 		struct vframe *f = st ? frame_new(&v, 0) : NULL;
@@ -845,8 +877,11 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 		st->f[0] = f;
 		st->nframes = 1;
 		if (prog_ctx_none(opts->type)) {
-			reg_mark_unknown(&f->r[1]);
-			reg_mark_unknown(&f->r[2]);
+			/* raw: r1, r2 (the conformance convention); exec:
+			 * the five arguments of bpf_exec */
+			int nargs = opts->type == VERIFY_PROG_EXEC ? 5 : 2;
+			for (int r = 1; r <= nargs; r++)
+				reg_mark_unknown(&f->r[r]);
 		} else {
 			f->r[1].type = T_CTX;
 			f->r[1].var = tnum_const(0);

@@ -124,7 +124,7 @@ bool frame_grow(struct vctx *v, struct vstate *st, uint32_t fi,
 		uint32_t nslots);
 void state_free(struct vctx *v, struct vstate *st);
 bool state_subsumes(const struct vstate *old, const struct vstate *cur,
-		    bool exact);
+		    bool exact, const uint16_t *relevant);
 void reg_format(const struct vreg *r, char *buf, size_t len);
 void state_format(const struct vstate *st, char *buf, size_t len);
 
@@ -139,6 +139,8 @@ struct vctx {
 	uint8_t *subprog_start;  /* per pc: a local-call target */
 	struct vstate **explored;/* per pc: list */
 	uint16_t *nexplored;     /* per pc: list length */
+	uint16_t *relevant;      /* per pc: registers whose value matters */
+	struct vstate *cur;      /* the path being explored (freed at the end) */
 	struct vstate **stack;   /* pending branches */
 	uint32_t nstack, capstack;
 	uint32_t next_id;
