@@ -17,6 +17,7 @@ $(BUILD)/examples/bpf/%.o: examples/bpf/%.c $(wildcard examples/bpf/include/*.h)
 examples: $(EXAMPLE_OBJS)
 
 CHECK_DEPS += $(EXAMPLE_OBJS)
+DEMO_DEPS += $(EXAMPLE_OBJS)
 
 # tests/examples.c runs the same objects in the kernel through libbpf.
 $(BUILD)/tests/examples: LDLIBS += -lbpf

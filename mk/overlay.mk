@@ -59,3 +59,6 @@ BENCH_DEPS += $(BUILD)/bench/overlay_trace $(BUILD)/overlay_bpf/exec.o \
 $(BUILD)/tests/overlay_platform: tests/overlay_platform.c $(PLAT) $(LIB) tests/testlib.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(LIB) $(PLAT) $(LDLIBS)
+
+# The demo drives the test bed with these objects.
+DEMO_DEPS += $(OVL_BPF_OBJS) $(OVL_NAT_OBJS)
