@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 K=$BUILD/apps/ktest
 work=$(mktemp -d)
 trap 'rm -rf "$work" "$out"; [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null' EXIT
-mkdir -p "$work/root/etc" "$work/root/tmp" "$work/share"
-cp apps/ktest/files/etc/motd "$work/root/etc/motd"
-export GRAFT_ROOT=$work/root GRAFT_SHARE=$work/share KTEST_TMP=$work/root/tmp
+mkdir -p "$work/rootfs/etc" "$work/rootfs/tmp" "$work/share"
+cp apps/ktest/files/etc/motd "$work/rootfs/etc/motd"
+export GRAFT_ROOT=$work/rootfs GRAFT_SHARE=$work/share KTEST_TMP=$work/rootfs/tmp
 
 # run SECONDS ARGS...: run the Linux build, sets $rc and $out.
 run() {
