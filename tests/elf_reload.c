@@ -15,20 +15,7 @@
 #include "graft/elf.h"
 #include "testlib.h"
 
-static void *t_alloc(void *ud, size_t n)
-{
-	(void)ud;
-	void *p = NULL;
-	return posix_memalign(&p, 16, n ? n : 1) ? NULL : p;
-}
-
-static void t_free(void *ud, void *p)
-{
-	(void)ud;
-	free(p);
-}
-
-static const struct graft_alloc A = { t_alloc, t_free, NULL };
+static const struct graft_alloc A = { t_heap_alloc, t_heap_free, NULL };
 static struct graft_registry *reg;
 static uint8_t *low;
 

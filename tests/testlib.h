@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "graft/base.h"
+
 static unsigned t_passed, t_failed;
 
 __attribute__((format(printf, 2, 3), unused)) static int
@@ -40,6 +42,20 @@ __attribute__((unused)) static int t_done(void)
 {
 	printf("%u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;
+}
+
+/* A malloc-backed allocator for the library calls a test makes. */
+__attribute__((unused)) static void *t_heap_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	void *p = NULL;
+	return posix_memalign(&p, 16, n ? n : 1) ? NULL : p;
+}
+
+__attribute__((unused)) static void t_heap_free(void *ud, void *p)
+{
+	(void)ud;
+	free(p);
 }
 
 /* Where the shared conformance data lives (GRAFT_CONFORMANCE overrides). */
