@@ -13,6 +13,7 @@
 #define GRAFT_TESTS_ASM_DATAFILE_H
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -225,6 +226,29 @@ __attribute__((unused)) static bool df_read(const char *path, struct datafile *d
 		ok = df_flush_raw(d, bytes, &nbytes);
 	free(bytes);
 	return ok;
+}
+
+static int df_cmp_names(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* The sorted names of the *.data files in dir (at most 1024); the count. */
+__attribute__((unused)) static size_t df_list(const char *dir, char ***names)
+{
+	DIR *d = opendir(dir);
+	size_t n = 0, cap = 1024;
+	*names = malloc(cap * sizeof **names);
+	for (struct dirent *e; d && *names && (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".data") && n < cap)
+			(*names)[n++] = strdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (*names)
+		qsort(*names, n, sizeof **names, df_cmp_names);
+	return n;
 }
 
 #endif

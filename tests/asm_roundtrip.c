@@ -17,28 +17,6 @@
 static struct ebpf_insn a[CAP], b[CAP];
 static char text[1 << 20];
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Sorted *.data names of a directory; returns the count. */
-static size_t list_data(const char *dir, char ***names)
-{
-	DIR *d = opendir(dir);
-	size_t n = 0, cap = 512;
-	*names = malloc(cap * sizeof **names);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".data") && n < cap)
-			(*names)[n++] = strdup(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	qsort(*names, n, sizeof **names, cmp_names);
-	return n;
-}
-
 static bool same(const struct ebpf_insn *x, size_t nx,
 		 const struct ebpf_insn *y, size_t ny)
 {
@@ -69,7 +47,7 @@ static void conformance_files(void)
 	char dir[1024];
 	snprintf(dir, sizeof dir, "%s/tests", t_conformance_dir());
 	char **names;
-	size_t n = list_data(dir, &names), trips = 0, raws = 0;
+	size_t n = df_list(dir, &names), trips = 0, raws = 0;
 	T_CHECK(n >= 300, "found %zu conformance files in %s", n, dir);
 	for (size_t i = 0; i < n; i++) {
 		char path[2048];

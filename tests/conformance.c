@@ -115,27 +115,6 @@ static void run_prog(const struct ebpf_insn *insns, size_t n,
 	ebpf_prog_free(prog);
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static size_t list_data(const char *dir, char ***names)
-{
-	DIR *d = opendir(dir);
-	size_t n = 0, cap = 1024;
-	*names = malloc(cap * sizeof **names);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && !strcmp(e->d_name + l - 5, ".data") && n < cap)
-			(*names)[n++] = strdup(e->d_name);
-	}
-	if (d)
-		closedir(d);
-	qsort(*names, n, sizeof **names, cmp_names);
-	return n;
-}
-
 /* Assemble the file's program (or take its `-- raw`); false if rejected. */
 static bool program_of(const struct datafile *d, struct ebpf_insn *out,
 		       size_t *n, struct outcome *o)
@@ -160,7 +139,7 @@ static struct ebpf_insn insns[CAP];
 static void positive(const char *dir, bool jit)
 {
 	char **names;
-	size_t n = list_data(dir, &names);
+	size_t n = df_list(dir, &names);
 	T_CHECK(n > 0, "no .data files in %s", dir);
 	for (size_t i = 0; i < n; i++) {
 		char path[2048];
@@ -304,7 +283,7 @@ static bool negative_one(const char *name, struct datafile *d, bool readable,
 static void negative(const char *dir, bool jit)
 {
 	char **names;
-	size_t n = list_data(dir, &names);
+	size_t n = df_list(dir, &names);
 	unsigned ok = 0, okj = 0;
 	T_CHECK(n > 0, "no .data files in %s", dir);
 	for (size_t i = 0; i < n; i++) {
