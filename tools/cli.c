@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "graft/elf.h"
 
 int cli_error(const char *fmt, ...)
 {
@@ -73,4 +74,24 @@ static void cli_free(void *ud, void *p)
 struct graft_alloc cli_alloc(void)
 {
 	return (struct graft_alloc){ .alloc = cli_malloc, .free = cli_free };
+}
+
+struct graft_elf *cli_open_elf(const char *path)
+{
+	struct graft_err err = { 0 };
+	size_t len;
+	char *buf = cli_read_file(path, &len, &err);
+	if (!buf) {
+		cli_error("%s", err.msg);
+		return NULL;
+	}
+	struct graft_alloc a = cli_alloc();
+	struct graft_elf *e;
+	enum graft_status st = graft_elf_open(&e, buf, len, &a, &err);
+	free(buf);
+	if (st) {
+		cli_error("%s: %s: %s", path, graft_status_name(st), err.msg);
+		return NULL;
+	}
+	return e;
 }

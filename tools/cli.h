@@ -22,4 +22,8 @@ char *cli_read_file(const char *path, size_t *len, struct graft_err *err);
 /* The allocator for library calls: malloc/free. */
 struct graft_alloc cli_alloc(void);
 
+/* Read and parse an eBPF object file; on failure say why, return NULL. */
+struct graft_elf;
+struct graft_elf *cli_open_elf(const char *path);
+
 #endif

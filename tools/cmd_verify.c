@@ -55,19 +55,9 @@ int cmd_verify(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	struct graft_err err = { 0 };
-	size_t len;
-	char *buf = cli_read_file(path, &len, &err);
-	if (!buf)
-		return cli_error("%s", err.msg);
-	struct graft_alloc a = cli_alloc();
-	struct graft_elf *e;
-	if (graft_elf_open(&e, buf, len, &a, &err)) {
-		free(buf);
-		return cli_error("%s: %s: %s", path, graft_status_name(err.status),
-				 err.msg);
-	}
-	free(buf);
+	struct graft_elf *e = cli_open_elf(path);
+	if (!e)
+		return EXIT_FAIL;
 	int rc = EXIT_OK, seen = 0;
 	for (size_t i = 0; i < e->nprogs; i++) {
 		if (only && strcmp(e->progs[i].name, only) &&
