@@ -61,13 +61,26 @@ $(KBUILD)/%-files.o: $(KBUILD)/%-files.S
 kernel_app_objs = $(patsubst apps/%.c,$(KBUILD)/apps/%.o,$(wildcard apps/$(1)/*.c))
 .PRECIOUS: $(KBUILD)/obj/%.o $(KBUILD)/apps/%.o $(KBUILD)/%-files.o $(KBUILD)/%-files.S
 
+# graft's own library (lib/), built like application code, so an image's
+# application can start the overlay; an archive, so images that do not use
+# it pull nothing from it.
+KLIB := $(KBUILD)/libgraft.a
+# lib/sign needs libsodium, which is built for glibc: not in images (yet).
+KLIB_OBJS := $(patsubst lib/%.c,$(KBUILD)/lib/%.o,$(filter-out lib/sign/%,$(LIB_SRCS)))
+$(KBUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(APP_KCFLAGS) -c $< -o $@
+$(KLIB): $(KLIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
 $(KBUILD)/%.elf: $(KERNEL_OBJS) $$(call kernel_app_objs,$$*) \
-		$(KBUILD)/%-files.o $(MKSYMS) kernel/kernel.ld
-	ld $(KLDFLAGS) -o $@.pass1 $(filter %.o,$^) --start-group $(MUSL_LIBC) $(LIBGCC) --end-group
+		$(KBUILD)/%-files.o $(KLIB) $(MKSYMS) kernel/kernel.ld
+	ld $(KLDFLAGS) -o $@.pass1 $(filter %.o,$^) --start-group $(KLIB) $(MUSL_LIBC) $(LIBGCC) --end-group
 	nm -n -S --defined-only $@.pass1 | $(MKSYMS) > $@.syms
 	objcopy -I binary -O elf64-x86-64 -B i386:x86-64 \
 		--rename-section .data=.graft_syms,alloc,load,readonly,data,contents $@.syms $@.syms.o
-	ld $(KLDFLAGS) -o $@ $(filter %.o,$^) $@.syms.o --start-group $(MUSL_LIBC) $(LIBGCC) --end-group
+	ld $(KLDFLAGS) -o $@ $(filter %.o,$^) $@.syms.o --start-group $(KLIB) $(MUSL_LIBC) $(LIBGCC) --end-group
 	@# The table is only right if the second link moved nothing.
 	@nm -n --defined-only $@.pass1 | awk '{print $$1, $$3}' | grep -v -e __syms_end -e __image_end > $@.nm1
 	@nm -n --defined-only $@ | awk '{print $$1, $$3}' | grep -v -e __syms_end -e __image_end -e _binary_ > $@.nm2
@@ -86,4 +99,4 @@ CHECK_DEPS += $(IMAGES) $(LINUX_APPS)
 BENCH_DEPS += $(IMAGES) $(LINUX_APPS)
 DEMO_DEPS += $(IMAGES) $(LINUX_APPS)
 
--include $(wildcard $(KBUILD)/obj/*.d $(KBUILD)/apps/*/*.d)
+-include $(wildcard $(KBUILD)/obj/*.d $(KBUILD)/apps/*/*.d $(KBUILD)/lib/*/*.d)
