@@ -35,6 +35,7 @@ struct rec {
 	int kernel;           /* 1 accept, 0 reject, -1 not run */
 	double kernel_us;
 	char reason[160];
+	char msg[256];        /* graft's whole message */
 };
 
 static struct rec *recs;
@@ -231,6 +232,8 @@ static void run_obj(const char *path, int kernel)
 			struct verify_opts vo = {
 				.type = ty, .maps = o.maps, .nmaps = o.nmaps,
 				.alloc = { r_alloc, r_free, NULL } };
+			vo.ret_range = verify_section_ret_range(
+				p->sec, &vo.ret_min, &vo.ret_max);
 			struct verify_result res;
 			struct graft_err ge = { 0 };
 			double best = 1e18;
@@ -248,9 +251,11 @@ static void run_obj(const char *path, int kernel)
 			if (s == GRAFT_OK) {
 				r->graft = 1;
 			} else if (s == GRAFT_ENOTSUP) {
+				snprintf(r->msg, sizeof r->msg, "%s", ge.msg);
 				r->graft = -1;
 				reason_of(ge.msg, r->reason, sizeof r->reason);
 			} else {
+				snprintf(r->msg, sizeof r->msg, "%s", ge.msg);
 				r->graft = 0;
 				reason_of(ge.msg, r->reason, sizeof r->reason);
 			}
@@ -295,7 +300,8 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < nrecs; k++) {
 		struct rec *r = &recs[k];
 		if (out)
-			fprintf(out, "%s\t%s\t%s\t%s\t%.1f\t%s\t%.1f\t%s\n", r->obj,
+			fprintf(out, "%s\t%s\t%s\t%s\t%.1f\t%s\t%.1f\t%s\t%s\n",
+				r->obj,
 				r->prog,
 				r->expect == EXP_SUCCESS ? "success" :
 				r->expect == EXP_FAILURE ? "failure" : "-",
@@ -304,7 +310,7 @@ int main(int argc, char **argv)
 				r->graft_us,
 				r->kernel == 1 ? "accept" :
 				r->kernel == 0 ? "reject" : "-",
-				r->kernel_us, r->reason);
+				r->kernel_us, r->reason, r->msg);
 		if (r->expect == EXP_NONE)
 			continue;
 		total++;

@@ -42,6 +42,23 @@
  *  - RAW: the conformance suite's convention: r1 points to nothing the
  *    verifier knows (treated as a scalar), r2 is a scalar. Returns any
  *    scalar. Only pure computation and the stack are provable.
+ *
+ * Linux-compatible types for the kernel selftest corpus (contexts from the
+ * kernel's UAPI structs; graft has no runtime for them). They follow what
+ * Linux allows a privileged loader and return 0..1 unless opts say
+ * otherwise:
+ *  - CGROUP_SKB: struct __sk_buff as cgroup skb programs see it: packet
+ *    readable (not writable), mark / priority / cb[] / tstamp writable, sk
+ *    gives a socket-or-NULL.
+ *  - CGROUP_SOCK: struct bpf_sock (sock_create / sock_release): read-only
+ *    but bound_dev_if, mark, priority.
+ *  - CGROUP_SOCK_ADDR: struct bpf_sock_addr: user_port writable, sk gives
+ *    a socket; the address fields depend on the attach type and are not
+ *    modeled.
+ *  - SK_MSG: struct sk_msg_md, read-only; data / data_end give the
+ *    message bytes (writable), sk a socket. Returns any scalar.
+ * Sockets (struct bpf_sock, struct bpf_tcp_sock) are read-only objects
+ * whose fields follow the kernel's access rules.
  */
 enum verify_prog_type {
 	VERIFY_PROG_XDP,
@@ -53,6 +70,10 @@ enum verify_prog_type {
 	VERIFY_PROG_MAPPER,
 	VERIFY_PROG_REDUCER,
 	VERIFY_PROG_RAW,
+	VERIFY_PROG_CGROUP_SKB,
+	VERIFY_PROG_CGROUP_SOCK,
+	VERIFY_PROG_CGROUP_SOCK_ADDR,
+	VERIFY_PROG_SK_MSG,
 	VERIFY_PROG_COUNT
 };
 
@@ -62,6 +83,10 @@ const char *verify_prog_type_name(enum verify_prog_type t);
  * "socket", "tc", "mapper", ...). Returns VERIFY_PROG_COUNT when unknown. */
 enum verify_prog_type verify_prog_type_from_name(const char *name);
 enum verify_prog_type verify_prog_type_from_section(const char *sec);
+/* The return range Linux enforces for a section's attach type where it
+ * differs from its program type's (cgroup/bind4: 0..3, cgroup/recvmsg4:
+ * 1..1, cgroup_skb/egress: 0..3). False when the type's own applies. */
+bool verify_section_ret_range(const char *sec, int32_t *min, int32_t *max);
 
 /* Map kinds the verifier distinguishes (Linux BPF_MAP_TYPE_* numbering). */
 enum {
@@ -105,6 +130,8 @@ struct verify_opts {
 	uint32_t max_insns_processed;    /* 0: 1,000,000 */
 	uint32_t max_states;             /* 0: 32,768 */
 	struct graft_alloc alloc;        /* required */
+	bool ret_range;                  /* R0 at exit in [ret_min, ret_max] */
+	int32_t ret_min, ret_max;        /* (overrides the type's range) */
 };
 
 struct verify_result {

@@ -21,9 +21,14 @@ enum arg {
 	A_SIZE0,      /* same, may be 0 */
 	A_ALLOC_SIZE, /* a constant size for a reservation */
 	A_ALLOC_MEM,  /* memory from ringbuf_reserve, unmodified */
+	A_CTX_NULL,   /* the context pointer, unmodified, or NULL */
+	A_SOCK,       /* a socket of any kind (not NULL), unmodified */
 };
 
-enum ret { R_INT, R_MAP_VALUE_OR_NULL, R_MEM_OR_NULL };
+enum ret {
+	R_INT, R_MAP_VALUE_OR_NULL, R_MEM_OR_NULL,
+	R_SOCK_OR_NULL, R_TCP_SOCK_OR_NULL,
+};
 
 enum { F_PKT_CHANGE = 1, F_RELEASE = 2, F_PROG_ARRAY = 4, F_RINGBUF = 8 };
 
@@ -56,6 +61,13 @@ static const struct proto protos[] = {
 	P(15, "get_current_uid_gid", R_INT, 0, A_NONE),
 	P(16, "get_current_comm", R_INT, 0, A_UMEM, A_SIZE),
 	P(17, "get_cgroup_classid", R_INT, 0, A_CTX),
+	P(35, "get_current_task", R_INT, 0, A_NONE),
+	P(40, "csum_update", R_INT, 0, A_CTX, A_ANY),
+	P(41, "set_hash_invalid", R_INT, 0, A_CTX),
+	P(42, "get_numa_node_id", R_INT, 0, A_NONE),
+	P(43, "skb_change_head", R_INT, F_PKT_CHANGE, A_CTX, A_ANY, A_ANY),
+	P(46, "get_socket_cookie", R_INT, 0, A_CTX),
+	P(47, "get_socket_uid", R_INT, 0, A_CTX),
 	P(23, "redirect", R_INT, 0, A_ANY, A_ANY),
 	P(26, "skb_load_bytes", R_INT, 0, A_CTX, A_ANY, A_UMEM, A_SIZE),
 	P(28, "csum_diff", R_INT, 0, A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0,
@@ -68,12 +80,17 @@ static const struct proto protos[] = {
 	P(65, "xdp_adjust_tail", R_INT, F_PKT_CHANGE, A_CTX, A_ANY),
 	P(87, "map_push_elem", R_INT, 0, A_MAP, A_VALUE, A_ANY),
 	P(88, "map_pop_elem", R_INT, 0, A_MAP, A_UVALUE),
+	P(80, "get_current_cgroup_id", R_INT, 0, A_NONE),
 	P(89, "map_peek_elem", R_INT, 0, A_MAP, A_UVALUE),
+	P(95, "sk_fullsock", R_SOCK_OR_NULL, 0, A_SOCK),
+	P(96, "tcp_sock", R_TCP_SOCK_OR_NULL, 0, A_SOCK),
+	P(98, "get_listener_sock", R_SOCK_OR_NULL, 0, A_SOCK),
 	P(112, "probe_read_user", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(113, "probe_read_kernel", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(114, "probe_read_user_str", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(115, "probe_read_kernel_str", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(118, "jiffies64", R_INT, 0, A_NONE),
+	P(122, "get_netns_cookie", R_INT, 0, A_CTX_NULL),
 	P(125, "ktime_get_boot_ns", R_INT, 0, A_NONE),
 	P(130, "ringbuf_output", R_INT, F_RINGBUF, A_MAP, A_MEM, A_SIZE0,
 	  A_ANY),
@@ -83,7 +100,7 @@ static const struct proto protos[] = {
 	P(133, "ringbuf_discard", R_INT, F_RELEASE, A_ALLOC_MEM, A_ANY),
 	P(134, "ringbuf_query", R_INT, F_RINGBUF, A_MAP, A_ANY),
 	P(160, "ktime_get_coarse_ns", R_INT, 0, A_NONE),
-	P(190, "ktime_get_tai_ns", R_INT, 0, A_NONE),
+	P(208, "ktime_get_tai_ns", R_INT, 0, A_NONE),
 	/* graft's own (include/graft/maps.h, GRAFT_HELPER_BASE) */
 	P(0x10000, "graft_puts", R_INT, 0, A_MEM, A_SIZE0),
 	P(0x10001, "graft_log_u64", R_INT, 0, A_MEM, A_SIZE0, A_ANY),
@@ -177,6 +194,10 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		switch (a) {
 		case A_ANY:
 			break;
+		case A_CTX_NULL:
+			if (reg_is_const(r) && !r->var.value)
+				break;
+			/* fall through */
 		case A_CTX:
 			if (r->type != T_CTX || r->off || !tnum_is_const(r->var))
 				return reject(v, st, pc, regno, GRAFT_EPERM,
@@ -254,6 +275,14 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		case A_SIZE:
 		case A_SIZE0:
 			break; /* checked with its memory argument */
+		case A_SOCK:
+			if (r->type != T_KOBJ || r->off || !tnum_is_const(r->var)
+			    || r->var.value)
+				return reject(v, st, pc, regno, GRAFT_EPERM,
+					      "R%d must be a socket (checked "
+					      "against NULL, unmodified) for %s",
+					      regno, p->name);
+			break;
 		case A_ALLOC_SIZE:
 			if (!reg_is_const(r) || r->var.value == 0 ||
 			    r->var.value > 1u << 24)
@@ -294,6 +323,12 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		memset(r0, 0, sizeof *r0);
 		r0->type = T_MAP_VALUE_OR_NULL;
 		r0->map = (uint16_t)map_idx;
+		r0->var = tnum_const(0);
+		r0->id = ++v->next_id;
+	} else if (p->ret == R_SOCK_OR_NULL || p->ret == R_TCP_SOCK_OR_NULL) {
+		memset(r0, 0, sizeof *r0);
+		r0->type = T_KOBJ_OR_NULL;
+		r0->map = p->ret == R_SOCK_OR_NULL ? KOBJ_SOCK : KOBJ_TCP_SOCK;
 		r0->var = tnum_const(0);
 		r0->id = ++v->next_id;
 	} else if (p->ret == R_MEM_OR_NULL) {

@@ -323,8 +323,16 @@ enum graft_status check_mem_access(struct vctx *v, struct vstate *st,
 			reg_narrow_load(out, size, sx);
 		return GRAFT_OK;
 	}
+	case T_KOBJ:
+		if (!tnum_is_const(ptr->var))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "variable offset into %s",
+				      kobj_name(ptr->map));
+		return kobj_access(v, st, pc, regno, ptr->map, ptr->off + off,
+				   size, write, out);
 	case T_MAP_VALUE_OR_NULL:
 	case T_MEM_OR_NULL:
+	case T_KOBJ_OR_NULL:
 		return reject(v, st, pc, regno, GRAFT_EPERM,
 			      "possible NULL pointer dereference of R%d "
 			      "(check the helper's result against 0 first)",

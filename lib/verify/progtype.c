@@ -5,13 +5,7 @@
  */
 #include <string.h>
 
-#include "vpriv.h"
-
-struct ctx_field {
-	uint16_t off, size;
-	uint8_t type;    /* T_SCALAR, T_PKT, T_PKT_END, T_PKT_META */
-	uint8_t write;
-};
+#include "kobj.h"
 
 struct prog_desc {
 	const char *name;
@@ -21,75 +15,144 @@ struct prog_desc {
 	uint32_t helpers;       /* H_* classes allowed */
 	const struct ctx_field *fields;
 	size_t nfields;
+	uint8_t strict;         /* Linux's rules: aligned, CF_* narrowing */
+	uint8_t linux_type;     /* as root: pointers may leak, stack reads */
+	uint8_t has_ret;        /* R0 in [ret_min, ret_max] at exit */
+	int8_t ret_min, ret_max;
 };
 
 enum { CTX_FIELDS, CTX_WORDS, CTX_NONE };
-enum { H_BASE = 1, H_XDP = 2, H_SKB = 4, H_TRACE = 8, H_PKTWRITE = 16 };
+enum {
+	H_BASE = 1, H_XDP = 2, H_SKB = 4, H_TRACE = 8, H_PKTWRITE = 16,
+	H_SKSOCK = 32,   /* sockets from an skb: sk_fullsock, tcp_sock */
+	H_SKLOAD = 64,   /* skb_load_bytes, get_socket_uid, ... */
+	H_CURRENT = 128, /* the current task: pid, uid, comm, cgroup */
+	H_NETNS = 256,   /* get_netns_cookie, get_socket_cookie of ctx */
+};
 
 static const struct ctx_field xdp_fields[] = {
-	{ 0, 4, T_PKT, 0 }, { 4, 4, T_PKT_END, 0 }, { 8, 4, T_PKT_META, 0 },
-	{ 12, 4, T_SCALAR, 0 }, { 16, 4, T_SCALAR, 0 }, { 20, 4, T_SCALAR, 0 },
+	{ 0, 4, T_PKT, 0, 0, 0 }, { 4, 4, T_PKT_END, 0, 0, 0 }, { 8, 4, T_PKT_META, 0, 0, 0 },
+	{ 12, 4, T_SCALAR, 0, 0, 0 }, { 16, 4, T_SCALAR, 0, 0, 0 }, { 20, 4, T_SCALAR, 0, 0, 0 },
 };
 
 /* struct __sk_buff, as far as tc programs may touch it. */
 static const struct ctx_field skb_fields[] = {
-	{ 0, 4, T_SCALAR, 0 },  { 4, 4, T_SCALAR, 0 },  { 8, 4, T_SCALAR, 1 },
-	{ 12, 4, T_SCALAR, 1 }, { 16, 4, T_SCALAR, 0 }, { 20, 4, T_SCALAR, 0 },
-	{ 24, 4, T_SCALAR, 0 }, { 28, 4, T_SCALAR, 0 }, { 32, 4, T_SCALAR, 1 },
-	{ 36, 4, T_SCALAR, 0 }, { 40, 4, T_SCALAR, 0 }, { 44, 4, T_SCALAR, 1 },
-	{ 48, 4, T_SCALAR, 1 }, { 52, 4, T_SCALAR, 1 }, { 56, 4, T_SCALAR, 1 },
-	{ 60, 4, T_SCALAR, 1 }, { 64, 4, T_SCALAR, 1 }, { 68, 4, T_SCALAR, 0 },
-	{ 72, 4, T_SCALAR, 1 }, { 76, 4, T_PKT, 0 },    { 80, 4, T_PKT_END, 0 },
-	{ 84, 4, T_SCALAR, 0 }, { 88, 4, T_SCALAR, 0 }, { 92, 4, T_SCALAR, 0 },
-	{ 96, 4, T_SCALAR, 0 }, { 100, 4, T_SCALAR, 0 }, { 104, 4, T_SCALAR, 0 },
-	{ 108, 4, T_SCALAR, 0 }, { 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 },
-	{ 120, 4, T_SCALAR, 0 }, { 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 },
-	{ 132, 4, T_SCALAR, 0 }, { 136, 4, T_SCALAR, 0 }, { 140, 4, T_PKT_META, 0 },
-	{ 144, 8, T_NOT_INIT, 0 }, { 152, 8, T_SCALAR, 1 },
-	{ 160, 4, T_SCALAR, 0 }, { 164, 4, T_SCALAR, 0 },
-	{ 168, 8, T_NOT_INIT, 0 }, { 176, 4, T_SCALAR, 0 },
-	{ 184, 8, T_SCALAR, 0 },
+	{ 0, 4, T_SCALAR, 0, 0, 0 },  { 4, 4, T_SCALAR, 0, 0, 0 },  { 8, 4, T_SCALAR, 1, 0, 0 },
+	{ 12, 4, T_SCALAR, 1, 0, 0 }, { 16, 4, T_SCALAR, 0, 0, 0 }, { 20, 4, T_SCALAR, 0, 0, 0 },
+	{ 24, 4, T_SCALAR, 0, 0, 0 }, { 28, 4, T_SCALAR, 0, 0, 0 }, { 32, 4, T_SCALAR, 1, 0, 0 },
+	{ 36, 4, T_SCALAR, 0, 0, 0 }, { 40, 4, T_SCALAR, 0, 0, 0 }, { 44, 4, T_SCALAR, 1, 0, 0 },
+	{ 48, 4, T_SCALAR, 1, 0, 0 }, { 52, 4, T_SCALAR, 1, 0, 0 }, { 56, 4, T_SCALAR, 1, 0, 0 },
+	{ 60, 4, T_SCALAR, 1, 0, 0 }, { 64, 4, T_SCALAR, 1, 0, 0 }, { 68, 4, T_SCALAR, 0, 0, 0 },
+	{ 72, 4, T_SCALAR, 1, 0, 0 }, { 76, 4, T_PKT, 0, 0, 0 },    { 80, 4, T_PKT_END, 0, 0, 0 },
+	{ 84, 4, T_SCALAR, 0, 0, 0 }, { 88, 4, T_SCALAR, 0, 0, 0 }, { 92, 4, T_SCALAR, 0, 0, 0 },
+	{ 96, 4, T_SCALAR, 0, 0, 0 }, { 100, 4, T_SCALAR, 0, 0, 0 }, { 104, 4, T_SCALAR, 0, 0, 0 },
+	{ 108, 4, T_SCALAR, 0, 0, 0 }, { 112, 4, T_SCALAR, 0, 0, 0 }, { 116, 4, T_SCALAR, 0, 0, 0 },
+	{ 120, 4, T_SCALAR, 0, 0, 0 }, { 124, 4, T_SCALAR, 0, 0, 0 }, { 128, 4, T_SCALAR, 0, 0, 0 },
+	{ 132, 4, T_SCALAR, 0, 0, 0 }, { 136, 4, T_SCALAR, 0, 0, 0 }, { 140, 4, T_PKT_META, 0, 0, 0 },
+	{ 144, 8, T_NOT_INIT, 0, 0, 0 }, { 152, 8, T_SCALAR, 1, 0, 0 },
+	{ 160, 4, T_SCALAR, 0, 0, 0 }, { 164, 4, T_SCALAR, 0, 0, 0 },
+	{ 168, 8, T_KOBJ_OR_NULL, 0, 0, KOBJ_SOCK_COMMON },
+	{ 176, 4, T_SCALAR, 0, 0, 0 },
+	{ 184, 8, T_SCALAR, 0, 0, 0 },
 };
 
 /* A socket filter sees the same struct but no packet pointers. */
 static const struct ctx_field sock_fields[] = {
-	{ 0, 4, T_SCALAR, 0 },  { 4, 4, T_SCALAR, 0 },  { 8, 4, T_SCALAR, 0 },
-	{ 12, 4, T_SCALAR, 0 }, { 16, 4, T_SCALAR, 0 }, { 20, 4, T_SCALAR, 0 },
-	{ 24, 4, T_SCALAR, 0 }, { 28, 4, T_SCALAR, 0 }, { 32, 4, T_SCALAR, 0 },
-	{ 36, 4, T_SCALAR, 0 }, { 40, 4, T_SCALAR, 0 }, { 44, 4, T_SCALAR, 0 },
-	{ 48, 4, T_SCALAR, 1 }, { 52, 4, T_SCALAR, 1 }, { 56, 4, T_SCALAR, 1 },
-	{ 60, 4, T_SCALAR, 1 }, { 64, 4, T_SCALAR, 1 }, { 68, 4, T_SCALAR, 0 },
-	{ 88, 4, T_SCALAR, 0 }, { 92, 4, T_SCALAR, 0 }, { 96, 4, T_SCALAR, 0 },
-	{ 100, 4, T_SCALAR, 0 }, { 104, 4, T_SCALAR, 0 }, { 108, 4, T_SCALAR, 0 },
-	{ 112, 4, T_SCALAR, 0 }, { 116, 4, T_SCALAR, 0 }, { 120, 4, T_SCALAR, 0 },
-	{ 124, 4, T_SCALAR, 0 }, { 128, 4, T_SCALAR, 0 }, { 132, 4, T_SCALAR, 0 },
-	{ 136, 4, T_SCALAR, 0 }, { 168, 8, T_NOT_INIT, 0 },
+	{ 0, 4, T_SCALAR, 0, 0, 0 },  { 4, 4, T_SCALAR, 0, 0, 0 },  { 8, 4, T_SCALAR, 0, 0, 0 },
+	{ 12, 4, T_SCALAR, 0, 0, 0 }, { 16, 4, T_SCALAR, 0, 0, 0 }, { 20, 4, T_SCALAR, 0, 0, 0 },
+	{ 24, 4, T_SCALAR, 0, 0, 0 }, { 28, 4, T_SCALAR, 0, 0, 0 }, { 32, 4, T_SCALAR, 0, 0, 0 },
+	{ 36, 4, T_SCALAR, 0, 0, 0 }, { 40, 4, T_SCALAR, 0, 0, 0 }, { 44, 4, T_SCALAR, 0, 0, 0 },
+	{ 48, 4, T_SCALAR, 1, 0, 0 }, { 52, 4, T_SCALAR, 1, 0, 0 }, { 56, 4, T_SCALAR, 1, 0, 0 },
+	{ 60, 4, T_SCALAR, 1, 0, 0 }, { 64, 4, T_SCALAR, 1, 0, 0 }, { 68, 4, T_SCALAR, 0, 0, 0 },
+	{ 88, 4, T_SCALAR, 0, 0, 0 }, { 92, 4, T_SCALAR, 0, 0, 0 }, { 96, 4, T_SCALAR, 0, 0, 0 },
+	{ 100, 4, T_SCALAR, 0, 0, 0 }, { 104, 4, T_SCALAR, 0, 0, 0 }, { 108, 4, T_SCALAR, 0, 0, 0 },
+	{ 112, 4, T_SCALAR, 0, 0, 0 }, { 116, 4, T_SCALAR, 0, 0, 0 }, { 120, 4, T_SCALAR, 0, 0, 0 },
+	{ 124, 4, T_SCALAR, 0, 0, 0 }, { 128, 4, T_SCALAR, 0, 0, 0 }, { 132, 4, T_SCALAR, 0, 0, 0 },
+	{ 136, 4, T_SCALAR, 0, 0, 0 },
+	{ 168, 8, T_KOBJ_OR_NULL, 0, 0, KOBJ_SOCK_COMMON },
 };
+
+#define RN(o) { o, 4, T_SCALAR, 0, CF_NARROW, 0 }
+#define R4(o) { o, 4, T_SCALAR, 0, 0, 0 }
+/* struct __sk_buff as cgroup skb programs may touch it (strict). */
+static const struct ctx_field cg_skb_fields[] = {
+	RN(0), RN(4), { 8, 4, T_SCALAR, 1, CF_NARROW, 0 }, RN(12), RN(16),
+	RN(20), RN(24), RN(28), { 32, 4, T_SCALAR, 1, CF_NARROW, 0 }, RN(36),
+	RN(40), RN(44), { 48, 20, T_SCALAR, 1, CF_ANY, 0 } /* cb[5] */,
+	RN(68), { 72, 4, T_SCALAR, 0, CF_DENY, 0 } /* tc_classid */,
+	{ 76, 4, T_PKT, 0, 0, 0 }, { 80, 4, T_PKT_END, 0, 0, 0 }, RN(84),
+	RN(88), R4(92), R4(96), R4(100), R4(104), R4(108), R4(112), R4(116),
+	R4(120), R4(124), R4(128), RN(132), RN(136),
+	{ 140, 4, T_SCALAR, 0, CF_DENY, 0 } /* data_meta */,
+	{ 144, 8, T_SCALAR, 0, CF_DENY, 0 } /* flow_keys */,
+	{ 152, 8, T_SCALAR, 1, 0, 0 } /* tstamp */,
+	{ 160, 4, T_SCALAR, 0, CF_DENY, 0 } /* wire_len */, RN(164),
+	{ 168, 8, T_KOBJ_OR_NULL, 0, 0, KOBJ_SOCK_COMMON }, RN(176),
+	{ 180, 4, T_SCALAR, 0, CF_DENY, 0 } /* tstamp_type, padding */,
+	{ 184, 8, T_SCALAR, 0, 0, 0 } /* hwtstamp */,
+};
+
+/* struct bpf_sock_addr; the address fields a given attach type may use
+ * differ by attach type, which graft does not track. */
+static const struct ctx_field sock_addr_fields[] = {
+	R4(0), { 4, 20, T_SCALAR, 0, CF_NOTSUP, 0 } /* user_ip4, user_ip6 */,
+	{ 24, 4, T_SCALAR, 1, CF_NARROW, 0 } /* user_port */, R4(28), R4(32),
+	R4(36), { 40, 20, T_SCALAR, 0, CF_NOTSUP, 0 } /* msg_src_ip4/6 */,
+	{ 64, 8, T_KOBJ, 0, 0, KOBJ_SOCK },
+};
+
+/* struct sk_msg_md */
+static const struct ctx_field sk_msg_fields[] = {
+	{ 0, 8, T_PKT, 0, 0, 0 }, { 8, 8, T_PKT_END, 0, 0, 0 }, R4(16),
+	R4(20), R4(24), R4(28), R4(32), R4(36), R4(40), R4(44), R4(48),
+	R4(52), R4(56), R4(60), R4(64), R4(68),
+	{ 72, 8, T_KOBJ, 0, 0, KOBJ_SOCK },
+};
+#undef RN
+#undef R4
+
 
 /* mapper, reducer: { u64 data; u64 data_end; u64 arg; } */
 static const struct ctx_field buf_fields[] = {
-	{ 0, 8, T_PKT, 0 }, { 8, 8, T_PKT_END, 0 }, { 16, 8, T_SCALAR, 0 },
+	{ 0, 8, T_PKT, 0, 0, 0 }, { 8, 8, T_PKT_END, 0, 0, 0 }, { 16, 8, T_SCALAR, 0, 0, 0 },
 };
 
 #define F(a) a, sizeof(a) / sizeof((a)[0])
 static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 	[VERIFY_PROG_XDP] = { "xdp", 24, CTX_FIELDS, 1,
-			      H_BASE | H_XDP | H_PKTWRITE, F(xdp_fields) },
+			      H_BASE | H_XDP | H_PKTWRITE, F(xdp_fields), 0, 0,
+			      0, 0, 0 },
 	[VERIFY_PROG_SKB] = { "skb", 192, CTX_FIELDS, 1,
-			      H_BASE | H_SKB | H_PKTWRITE, F(skb_fields) },
-	[VERIFY_PROG_SOCKET] = { "socket", 192, CTX_FIELDS, 0, H_BASE | H_SKB,
-				 F(sock_fields) },
+			      H_BASE | H_SKB | H_PKTWRITE | H_SKSOCK | H_SKLOAD,
+			      F(skb_fields), 0, 1, 0, 0, 0 },
+	[VERIFY_PROG_SOCKET] = { "socket", 192, CTX_FIELDS, 0,
+				 H_BASE | H_SKB | H_SKLOAD, F(sock_fields), 0,
+				 1, 0, 0, 0 },
 	[VERIFY_PROG_KPROBE] = { "kprobe", 168, CTX_WORDS, 0,
-				 H_BASE | H_TRACE, NULL, 0 },
+				 H_BASE | H_TRACE, NULL, 0, 0, 1, 0, 0, 0 },
 	[VERIFY_PROG_TRACE] = { "trace", 48, CTX_WORDS, 0, H_BASE | H_TRACE,
-				NULL, 0 },
+				NULL, 0, 0, 0, 0, 0, 0 },
 	[VERIFY_PROG_EXEC] = { "exec", 0, CTX_NONE, 0, H_BASE | H_TRACE, NULL,
-			       0 },
+			       0, 0, 0, 0, 0, 0 },
 	[VERIFY_PROG_MAPPER] = { "mapper", 24, CTX_FIELDS, 0, H_BASE,
-				 F(buf_fields) },
+				 F(buf_fields), 0, 0, 0, 0, 0 },
 	[VERIFY_PROG_REDUCER] = { "reducer", 24, CTX_FIELDS, 0, H_BASE,
-				  F(buf_fields) },
-	[VERIFY_PROG_RAW] = { "raw", 0, CTX_NONE, 0, H_BASE, NULL, 0 },
+				  F(buf_fields), 0, 0, 0, 0, 0 },
+	[VERIFY_PROG_RAW] = { "raw", 0, CTX_NONE, 0, H_BASE, NULL, 0, 0, 0, 0,
+			      0, 0 },
+	[VERIFY_PROG_CGROUP_SKB] = { "cgroup_skb", 192, CTX_FIELDS, 0,
+				     H_BASE | H_SKSOCK | H_SKLOAD,
+				     F(cg_skb_fields), 1, 1, 1, 0, 1 },
+	[VERIFY_PROG_CGROUP_SOCK] = { "cgroup_sock", 80, CTX_FIELDS, 0,
+				      H_BASE | H_CURRENT | H_NETNS, NULL, 0,
+				      1, 1, 1, 0, 1 },
+	[VERIFY_PROG_CGROUP_SOCK_ADDR] = { "cgroup_sock_addr", 72, CTX_FIELDS,
+					   0, H_BASE | H_CURRENT | H_NETNS,
+					   F(sock_addr_fields), 1, 1, 1, 0,
+					   1 },
+	[VERIFY_PROG_SK_MSG] = { "sk_msg", 80, CTX_FIELDS, 1,
+				 H_BASE | H_NETNS | H_PKTWRITE,
+				 F(sk_msg_fields), 1, 1, 0, 0, 0 },
 };
 
 const char *verify_prog_type_name(enum verify_prog_type t)
@@ -105,49 +168,59 @@ enum verify_prog_type verify_prog_type_from_name(const char *name)
 	return VERIFY_PROG_COUNT;
 }
 
-static bool has_prefix(const char *s, const char *p)
+static void field_load(struct vctx *v, const struct ctx_field *f,
+		       unsigned size, struct vreg *out)
 {
-	return !strncmp(s, p, strlen(p));
+	if (f->type == T_SCALAR) {
+		reg_narrow_load(out, size, false);
+		return;
+	}
+	memset(out, 0, sizeof *out);
+	out->type = f->type;
+	out->var = tnum_const(0);
+	/* id 0 for packet pointers: every pointer with a constant offset
+	 * from data shares what comparisons learn; an object that may be
+	 * NULL gets its own id for its null check */
+	if (f->type == T_KOBJ || f->type == T_KOBJ_OR_NULL)
+		out->map = f->kind;
+	if (f->type == T_KOBJ_OR_NULL)
+		out->id = ++v->next_id;
 }
 
-enum verify_prog_type verify_prog_type_from_section(const char *sec)
+/* Linux's own context rules: aligned accesses, narrow reads only where a
+ * field allows them, writes of whole writable fields. */
+static enum graft_status ctx_strict(struct vctx *v, const struct vstate *st,
+				    uint32_t pc, int regno,
+				    const struct prog_desc *d, int32_t off,
+				    unsigned size, bool write,
+				    struct vreg *out)
 {
-	static const struct {
-		const char *prefix;
-		enum verify_prog_type t;
-	} map[] = {
-		{ "xdp", VERIFY_PROG_XDP },       { "tc", VERIFY_PROG_SKB },
-		{ "classifier", VERIFY_PROG_SKB }, { "action", VERIFY_PROG_SKB },
-		{ "socket", VERIFY_PROG_SOCKET }, { "kprobe", VERIFY_PROG_KPROBE },
-		{ "kretprobe", VERIFY_PROG_KPROBE },
-		{ "uprobe", VERIFY_PROG_KPROBE },
-		{ "raw_tp", VERIFY_PROG_KPROBE },
-		{ "raw_tracepoint", VERIFY_PROG_KPROBE },
-		{ "trace", VERIFY_PROG_TRACE },   { "exec", VERIFY_PROG_EXEC },
-		{ "mapper", VERIFY_PROG_MAPPER }, { "map/", VERIFY_PROG_MAPPER },
-		{ "reducer", VERIFY_PROG_REDUCER },
-		{ "reduce", VERIFY_PROG_REDUCER }, { "raw", VERIFY_PROG_RAW },
-		{ "filter", VERIFY_PROG_XDP },
-		/* Linux types whose context the corpus types approximate */
-		{ "cgroup/skb", VERIFY_PROG_SKB },
-		{ "cgroup_skb/", VERIFY_PROG_SKB }, { "lwt_", VERIFY_PROG_SKB },
-		{ "sk_skb", VERIFY_PROG_SKB },
-		{ "tracepoint", VERIFY_PROG_KPROBE }, { "tp/", VERIFY_PROG_KPROBE },
-		{ "tp_btf", VERIFY_PROG_KPROBE }, { "fentry", VERIFY_PROG_KPROBE },
-		{ "fexit", VERIFY_PROG_KPROBE }, { "perf_event", VERIFY_PROG_KPROBE },
-	};
-	if (*sec == '?') /* libbpf: not loaded by default; same type */
-		sec++;
-	/* the longest matching prefix wins ("tracepoint" over "trace") */
-	enum verify_prog_type best = VERIFY_PROG_COUNT;
-	size_t bestlen = 0;
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (has_prefix(sec, map[i].prefix) &&
-		    strlen(map[i].prefix) > bestlen) {
-			best = map[i].t;
-			bestlen = strlen(map[i].prefix);
-		}
-	return best;
+	const struct ctx_field *fs = d->fields;
+	size_t n = d->nfields;
+	if (v->o->type == VERIFY_PROG_CGROUP_SOCK) {
+		if (off >= 24 && off < 48)
+			return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+				      "%s context field at off %d depends on "
+				      "the attach type (not modeled)", d->name,
+				      off);
+		fs = kobj_sock_fields, n = kobj_nsock_fields;
+	}
+	const struct ctx_field *f = field_find(fs, n, off, size, write);
+	if (f && (f->flags & CF_NOTSUP))
+		return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+			      "%s context field at off %d depends on the "
+			      "attach type (not modeled)", d->name, f->off);
+	if (!f || (f->flags & CF_DENY) || off + (int32_t)size > d->ctx_size)
+		return reject(v, st, pc, regno, GRAFT_EPERM,
+			      "invalid %s context access off=%d size=%u",
+			      d->name, off, size);
+	if (write && !f->write)
+		return reject(v, st, pc, regno, GRAFT_EPERM,
+			      "the %s context field at off %d is read-only",
+			      d->name, off);
+	if (!write && out)
+		field_load(v, f, size, out);
+	return GRAFT_OK;
 }
 
 enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
@@ -169,11 +242,13 @@ enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
 			reg_narrow_load(out, size, false);
 		return GRAFT_OK;
 	}
+	if (d->strict)
+		return ctx_strict(v, st, pc, regno, d, off, size, write, out);
 	for (size_t i = 0; i < d->nfields; i++) {
 		const struct ctx_field *f = &d->fields[i];
 		if (off < f->off || off >= f->off + f->size)
 			continue;
-		if (f->type == T_NOT_INIT) /* flow_keys, sk: BTF pointers */
+		if (f->type == T_NOT_INIT) /* flow_keys: a BTF pointer */
 			return reject(v, st, pc, regno, GRAFT_ENOTSUP,
 				      "%s context field at off %d (a kernel "
 				      "object pointer) is not modeled", d->name,
@@ -185,17 +260,8 @@ enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
 			return reject(v, st, pc, regno, GRAFT_EPERM,
 				      "the %s context field at off %d is "
 				      "read-only", d->name, off);
-		if (!write && out) {
-			if (f->type == T_SCALAR) {
-				reg_narrow_load(out, size, false);
-			} else {
-				memset(out, 0, sizeof *out);
-				out->type = f->type;
-				/* id 0: every pointer with a constant offset
-				 * from data shares what comparisons learn */
-				out->var = tnum_const(0);
-			}
-		}
+		if (!write && out)
+			field_load(v, f, size, out);
 		return GRAFT_OK;
 	}
 	return reject(v, st, pc, regno, GRAFT_EPERM,
@@ -221,11 +287,21 @@ static uint32_t helper_class(int32_t id)
 	switch (id) {
 	case 44: case 54: case 65: return H_XDP;
 	case 9: case 10: case 11: case 13: case 17: case 18: case 19:
-	case 26: case 38: case 39: case 43:
+	case 26: case 38: case 39: case 40: case 41: case 43:
 		return H_SKB;
-	case 14: case 15: case 16: case 35:
+	case 14: case 15: case 16: case 80:
+		return H_TRACE | H_CURRENT;
+	case 35:
 		return H_TRACE;
 	case 23: case 51: return H_XDP | H_SKB;
+	case 95: case 96: case 98:
+		return H_SKSOCK;
+	case 47:
+		return H_SKLOAD;
+	case 46:
+		return H_SKLOAD | H_NETNS;
+	case 122:
+		return H_NETNS;
 	default: return H_BASE;
 	}
 }
@@ -245,19 +321,15 @@ bool prog_helper_allowed(enum verify_prog_type t, int32_t id)
 bool prog_ptr_leaks_ok(enum verify_prog_type t);
 bool prog_ptr_leaks_ok(enum verify_prog_type t)
 {
-	return t == VERIFY_PROG_SKB || t == VERIFY_PROG_SOCKET ||
-	       t == VERIFY_PROG_KPROBE;
+	return progs[t].linux_type;
 }
 
-bool prog_ret_ok(enum verify_prog_type t, const struct vreg *r0)
+bool prog_ret_range(const struct verify_opts *o, int64_t *min, int64_t *max)
 {
-	if (prog_ptr_leaks_ok(t))
-		return r0->type != T_NOT_INIT;
-	return r0->type == T_SCALAR;
-}
-
-const char *prog_ret_desc(enum verify_prog_type t)
-{
-	(void)t;
-	return "a scalar (pointers must not leak out of the program)";
+	if (o->ret_range) {
+		*min = o->ret_min, *max = o->ret_max;
+		return true;
+	}
+	*min = progs[o->type].ret_min, *max = progs[o->type].ret_max;
+	return progs[o->type].has_ret;
 }

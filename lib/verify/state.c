@@ -173,6 +173,7 @@ static bool reg_subsumes(const struct vreg *o, const struct vreg *c,
 	case T_MEM_OR_NULL:
 		return o->range == c->range && id_match(m, o->id, c->id);
 	case T_MAP_VALUE_OR_NULL:
+	case T_KOBJ_OR_NULL:
 		return id_match(m, o->id, c->id);
 	default:
 		return true;
@@ -265,6 +266,7 @@ static const char *const type_names[T_NTYPES] = {
 	[T_PKT_META] = "pkt_meta", [T_MAP_VALUE] = "map_value",
 	[T_MAP_VALUE_OR_NULL] = "map_value_or_null", [T_MAP_PTR] = "map_ptr",
 	[T_MEM] = "mem", [T_MEM_OR_NULL] = "mem_or_null",
+	[T_KOBJ] = "kobj", [T_KOBJ_OR_NULL] = "kobj_or_null",
 };
 
 static int fmt_bounds(const struct vreg *r, char *buf, size_t len)
@@ -305,6 +307,8 @@ void reg_format(const struct vreg *r, char *buf, size_t len)
 	else if (r->type == T_PKT || r->type == T_PKT_META || r->type == T_MEM ||
 		 r->type == T_MEM_OR_NULL)
 		k += snprintf(buf + k, len - (size_t)k, ",r=%u", r->range);
+	else if (r->type == T_KOBJ || r->type == T_KOBJ_OR_NULL)
+		k += snprintf(buf + k, len - (size_t)k, ",%s", kobj_name(r->map));
 	else if (r->type == T_MAP_VALUE || r->type == T_MAP_VALUE_OR_NULL ||
 		 r->type == T_MAP_PTR)
 		k += snprintf(buf + k, len - (size_t)k, ",map=%u", r->map);

@@ -199,12 +199,16 @@ static void mark_null(struct vreg *r, const void *arg)
 {
 	const struct nullmark *m = arg;
 	if (r->id != m->id || (r->type != T_MAP_VALUE_OR_NULL &&
-			       r->type != T_MEM_OR_NULL))
+			       r->type != T_MEM_OR_NULL &&
+			       r->type != T_KOBJ_OR_NULL))
 		return;
 	if (m->is_null) {
 		reg_mark_const(r, 0);
 	} else if (r->type == T_MAP_VALUE_OR_NULL) {
 		r->type = T_MAP_VALUE;
+		r->id = 0;
+	} else if (r->type == T_KOBJ_OR_NULL) {
+		r->type = T_KOBJ;
 		r->id = 0;
 	} else {
 		r->type = T_MEM;
@@ -298,7 +302,8 @@ static bool refine_branch(struct vstate *st,
 	if (is_ptr(p) && !is_ptr(o) && reg_is_const(o) && !o->var.value &&
 	    (op == 0x10 || op == 0x50) && is64) {
 		bool eq = op == 0x10;
-		if (p->type == T_MAP_VALUE_OR_NULL || p->type == T_MEM_OR_NULL) {
+		if (p->type == T_MAP_VALUE_OR_NULL || p->type == T_MEM_OR_NULL ||
+		    p->type == T_KOBJ_OR_NULL) {
 			apply_null(st, p->id, eq);
 			return true;
 		}
@@ -316,13 +321,16 @@ static bool refine_branch(struct vstate *st,
 			pk = b;
 			o2 = swap_op(op);
 		}
-		/* pk < end or pk <= end: bytes below pk are in the packet;
-		 * the end must be data_end itself (or data itself for meta) */
+		/* pk <= end: the bytes below pk are in the packet; pk < end:
+		 * the byte at pk too. The end must be data_end itself (or
+		 * data itself for meta). */
 		const struct vreg *end = pk == a ? b : a;
 		if (pk && (o2 == 0xa0 || o2 == 0xb0) && pk->off >= 0 &&
 		    pk->off <= 0xffff && pk->umax <= 0xffff && end->off == 0 &&
 		    tnum_is_const(end->var) && end->var.value == 0) {
 			struct vreg p2 = *pk;
+			if (o2 == 0xa0)
+				p2.off++;
 			for_each_reg(st, set_pkt_range, &p2);
 		}
 	}
@@ -586,9 +594,24 @@ static enum graft_status do_exit(struct vctx *v, struct vstate *st,
 			      "unreleased reference: %u ringbuf record(s) "
 			      "reserved and neither submitted nor discarded",
 			      st->nrefs);
-	if (!prog_ret_ok(v->o->type, &r0))
+	int64_t lo, hi;
+	if (prog_ret_range(v->o, &lo, &hi)) {
+		if (r0.type != T_SCALAR)
+			return reject(v, st, pc, 0, GRAFT_EPERM,
+				      "R0 is not a known value at exit (a "
+				      "pointer where [%lld, %lld] is required)",
+				      (long long)lo, (long long)hi);
+		if (r0.smin < lo || r0.smax > hi)
+			return reject(v, st, pc, 0, GRAFT_EPERM,
+				      "R0 smin=%lld smax=%lld at exit should "
+				      "have been in [%lld, %lld]",
+				      (long long)r0.smin, (long long)r0.smax,
+				      (long long)lo, (long long)hi);
+	} else if (r0.type != T_SCALAR && !v->ptr_leaks_ok) {
 		return reject(v, st, pc, 0, GRAFT_EPERM,
-			      "R0 must be %s", prog_ret_desc(v->o->type));
+			      "R0 must be a scalar (pointers must not leak "
+			      "out of the program)");
+	}
 	*next = -1;
 	return GRAFT_OK;
 }

@@ -47,8 +47,20 @@ enum vtype {
 	T_MAP_PTR,
 	T_MEM,          /* memory from a helper (ringbuf reserve), range bytes */
 	T_MEM_OR_NULL,
+	T_KOBJ,         /* a kernel object (socket) the kernel describes by a
+			   UAPI struct; map holds its enum kobj kind */
+	T_KOBJ_OR_NULL,
 	T_NTYPES
 };
+
+/* Kernel objects of the Linux-compatible program types (T_KOBJ.map). */
+enum kobj {
+	KOBJ_SOCK_COMMON, /* struct bpf_sock, the fields of sock_common only */
+	KOBJ_SOCK,        /* struct bpf_sock (a full socket) */
+	KOBJ_TCP_SOCK,    /* struct bpf_tcp_sock */
+	KOBJ_COUNT
+};
+
 
 struct vreg {
 	uint8_t type;      /* enum vtype */
@@ -165,16 +177,21 @@ void vlog(struct vctx *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Program types (progtype.c). */
-struct ctx_field_result {
-	uint8_t type;      /* T_SCALAR or a packet pointer type */
-};
 /* Checks a context access; on a load sets *out. */
 enum graft_status ctx_access(struct vctx *v, const struct vstate *st,
 			     uint32_t pc, int32_t off, unsigned size,
 			     bool write, struct vreg *out);
+/* A load or store at off/size of a kernel object; *out: the value. */
+enum graft_status kobj_access(struct vctx *v, const struct vstate *st,
+			      uint32_t pc, int regno, unsigned kind,
+			      int32_t off, unsigned size, bool write,
+			      struct vreg *out);
+const char *kobj_name(unsigned kind);
 bool prog_helper_allowed(enum verify_prog_type t, int32_t id);
-bool prog_ret_ok(enum verify_prog_type t, const struct vreg *r0);
-const char *prog_ret_desc(enum verify_prog_type t);
+/* The range R0 must lie in at exit; false: any scalar (or, where
+ * pointers may leak, any value). */
+bool prog_ret_range(const struct verify_opts *o, int64_t *min,
+		    int64_t *max);
 
 static inline struct vframe *cur_frame(struct vstate *st)
 {
