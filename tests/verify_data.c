@@ -22,8 +22,24 @@
 #include "testlib.h"
 #include "verify_text.h"
 
-static void *t_alloc(void *ud, size_t n) { (void)ud; return malloc(n); }
-static void t_free(void *ud, void *p) { (void)ud; free(p); }
+/* Counts live blocks: verify_prog must free all it allocates, on every
+ * verdict. */
+static long live, fail_at = -1;
+static void *t_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	if (fail_at >= 0 && fail_at-- == 0)
+		return NULL;
+	void *p = malloc(n);
+	live += p != NULL;
+	return p;
+}
+static void t_free(void *ud, void *p)
+{
+	(void)ud;
+	live -= p != NULL;
+	free(p);
+}
 
 static int map_type(const char *s)
 {
@@ -93,7 +109,28 @@ static void run_case(const char *dir, const char *name, int *nacc,
 				 .alloc = { t_alloc, t_free, NULL } };
 	struct verify_result res;
 	struct graft_err err = { 0 };
+	live = 0;
 	enum graft_status s = verify_prog(prog, (size_t)n, &o, &res, &err);
+	T_CHECK(live == 0, "%s: verify_prog left %ld blocks allocated", name,
+		live);
+	/* every allocation failing in turn: ENOMEM (or the same verdict,
+	 * when the failure hits a path the verdict does not need), and
+	 * nothing left allocated */
+	for (long k = 0; k < 64; k++) {
+		struct graft_err e2 = { 0 };
+		struct verify_result r2;
+		live = 0, fail_at = k;
+		enum graft_status s2 = verify_prog(prog, (size_t)n, &o, &r2, &e2);
+		bool failed = fail_at < 0;
+		fail_at = -1;
+		if (!T_CHECK(live == 0 && (s2 == s || (failed &&
+						       s2 == GRAFT_ENOMEM)),
+			     "%s: allocation %ld failing: %s, %ld blocks left",
+			     name, k, graft_status_name(s2), live))
+			break;
+		if (!failed)
+			break;
+	}
 	if (expect_accept) {
 		T_CHECK(s == GRAFT_OK && res.accepted,
 			"%s: expected accept, got %s: %s", name,
@@ -132,7 +169,7 @@ int main(int argc, char **argv)
 		run_case(dir, names[i], &nacc, &nrej);
 		free(names[i]);
 	}
-	printf("verify data: %d accept cases, %d reject cases (verdict and "
-	       "message fragment)\n", nacc, nrej);
+	printf("verify data: %d accept cases, %d reject cases (verdict, "
+	       "message fragment, nothing left allocated)\n", nacc, nrej);
 	return t_done();
 }

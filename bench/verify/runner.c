@@ -21,8 +21,21 @@
 
 #include "elfprog.h"
 
-static void *r_alloc(void *ud, size_t n) { (void)ud; return malloc(n); }
-static void r_free(void *ud, void *p) { (void)ud; free(p); }
+/* Counts blocks verify_prog leaves allocated (it must leave none). */
+static long live, leaked;
+static void *r_alloc(void *ud, size_t n)
+{
+	(void)ud;
+	void *p = malloc(n);
+	live += p != NULL;
+	return p;
+}
+static void r_free(void *ud, void *p)
+{
+	(void)ud;
+	live -= p != NULL;
+	free(p);
+}
 
 enum { EXP_NONE, EXP_SUCCESS, EXP_FAILURE };
 
@@ -239,9 +252,11 @@ static void run_obj(const char *path, int kernel)
 			double best = 1e18;
 			enum graft_status s = GRAFT_OK;
 			for (int rep = 0; rep < 3; rep++) {
+				live = 0;
 				double t0 = now_us();
 				s = verify_prog(p->insns, p->n, &vo, &res, &ge);
 				double dt = now_us() - t0;
+				leaked += live;
 				if (dt < best)
 					best = dt;
 				if (dt > 20000)
@@ -380,6 +395,7 @@ int main(int argc, char **argv)
 	printf("graft accepted %zu expected-failure programs (see the TSV; "
 	       "most are policy checks graft does not make)\n",
 	       unsound_vs_expect);
+	printf("blocks verify_prog left allocated: %ld\n", leaked);
 	printf("\nneeding features graft does not model: %zu programs, by "
 	       "reason:\n", unmod);
 	for (size_t a = 0; a < ncnt; a++)

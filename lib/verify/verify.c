@@ -877,6 +877,10 @@ enum graft_status verify_prog(const struct ebpf_insn *insns, size_t n,
 	v.explored = a->alloc(a->ud, n * sizeof *v.explored);
 	v.nexplored = a->alloc(a->ud, n * sizeof *v.nexplored);
 	if (!v.prune || !v.explored || !v.nexplored || !v.relevant) {
+		/* explored is not yet cleared: free it without walking it */
+		if (v.explored)
+			a->free(a->ud, v.explored);
+		v.explored = NULL;
 		free_all(&v, NULL);
 		return graft_errf(err, GRAFT_ENOMEM, "verify: out of memory");
 	}
