@@ -51,7 +51,9 @@
  *    readable (not writable), mark / priority / cb[] / tstamp writable, sk
  *    gives a socket-or-NULL.
  *  - CGROUP_SOCK: struct bpf_sock (sock_create / sock_release): read-only
- *    but bound_dev_if, mark, priority.
+ *    but bound_dev_if, mark, priority. CGROUP_POST_BIND: the same struct
+ *    (post_bind4 / post_bind6), read-only, without bound_dev_if, mark,
+ *    priority; src_port readable, the source addresses not modeled.
  *  - CGROUP_SOCK_ADDR: struct bpf_sock_addr: user_port writable, sk gives
  *    a socket; the address fields depend on the attach type and are not
  *    modeled.
@@ -74,6 +76,7 @@ enum verify_prog_type {
 	VERIFY_PROG_CGROUP_SOCK,
 	VERIFY_PROG_CGROUP_SOCK_ADDR,
 	VERIFY_PROG_SK_MSG,
+	VERIFY_PROG_CGROUP_POST_BIND,
 	VERIFY_PROG_COUNT
 };
 

@@ -136,6 +136,15 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 			*dst = f->r[in->src];
 			return GRAFT_OK;
 		}
+		if (!is64 && !off && use_reg && src.umax <= UINT32_MAX) {
+			/* w = w of a value that fits in 32 bits: the same
+			 * 64-bit value, so the two may share what checks
+			 * learn */
+			if (!f->r[in->src].id && !tnum_is_const(src.var))
+				f->r[in->src].id = ++v->next_id;
+			*dst = f->r[in->src];
+			return GRAFT_OK;
+		}
 		scalar_alu(dst, &src, 0xb0, is64, off);
 		return GRAFT_OK;
 	}
@@ -155,6 +164,12 @@ enum graft_status do_alu(struct vctx *v, struct vstate *st, uint32_t pc)
 		return GRAFT_OK;
 	}
 	/* at least one pointer */
+	if (!is64 && op == 0x10 && v->ptr_leaks_ok) {
+		/* Linux as root: a 32-bit difference involving a pointer is
+		 * a meaningless scalar */
+		reg_mark_unknown(dst);
+		return GRAFT_OK;
+	}
 	if (!is64)
 		return reject(v, st, pc, in->dst, GRAFT_EPERM,
 			      "32-bit %s on a pointer is prohibited",

@@ -190,11 +190,19 @@ static enum graft_status stack_access(struct vctx *v, struct vstate *st,
 				x |= ~((1ull << (size * 8)) - 1);
 			reg_mark_const(out, x);
 		} else if (!rel && !sx && sp->umax < (1ull << (size * 8))) {
-			/* little-endian: the low bytes hold the whole value */
+			/* little-endian: the low bytes hold the whole value,
+			 * so the fill is the spilled register itself */
 			*out = *sp;
-			out->id = 0;
 		} else {
+			/* the bytes' known bits, little-endian */
 			reg_narrow_load(out, size, sx);
+			if (!sx && sp->type == T_SCALAR) {
+				struct tnum t = tnum_rshift(sp->var, 8 * rel);
+				if (size < 8)
+					t = tnum_cast(t, size);
+				out->var = tnum_intersect(out->var, t);
+				reg_bounds_sync(out);
+			}
 		}
 		return GRAFT_OK;
 	}

@@ -153,6 +153,9 @@ static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 	[VERIFY_PROG_SK_MSG] = { "sk_msg", 80, CTX_FIELDS, 1,
 				 H_BASE | H_NETNS | H_PKTWRITE,
 				 F(sk_msg_fields), 1, 1, 0, 0, 0 },
+	[VERIFY_PROG_CGROUP_POST_BIND] = { "cgroup_post_bind", 80, CTX_FIELDS,
+					   0, H_BASE | H_CURRENT | H_NETNS,
+					   NULL, 0, 1, 1, 1, 0, 1 },
 };
 
 const char *verify_prog_type_name(enum verify_prog_type t)
@@ -197,6 +200,22 @@ static enum graft_status ctx_strict(struct vctx *v, const struct vstate *st,
 {
 	const struct ctx_field *fs = d->fields;
 	size_t n = d->nfields;
+	if (v->o->type == VERIFY_PROG_CGROUP_POST_BIND) {
+		if (write)
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "the %s context is read-only", d->name);
+		if (off < 4 || (off >= 16 && off < 24))
+			return reject(v, st, pc, regno, GRAFT_EPERM,
+				      "invalid %s context access off=%d size=%u",
+				      d->name, off, size);
+	}
+	if (v->o->type == VERIFY_PROG_CGROUP_POST_BIND && off >= 24 &&
+	    off < 44)
+		return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+			      "%s context field at off %d depends on the "
+			      "attach type (not modeled)", d->name, off);
+	if (v->o->type == VERIFY_PROG_CGROUP_POST_BIND)
+		fs = kobj_sock_fields, n = kobj_nsock_fields;
 	if (v->o->type == VERIFY_PROG_CGROUP_SOCK) {
 		if (off >= 24 && off < 48)
 			return reject(v, st, pc, regno, GRAFT_ENOTSUP,

@@ -24,6 +24,8 @@ static const struct {
 	{ "cgroup/sock", VERIFY_PROG_CGROUP_SOCK, 1, 0 },
 	{ "cgroup/sock_create", VERIFY_PROG_CGROUP_SOCK, 1, 0 },
 	{ "cgroup/sock_release", VERIFY_PROG_CGROUP_SOCK, 1, 0 },
+	{ "cgroup/post_bind4", VERIFY_PROG_CGROUP_POST_BIND, 1, 0 },
+	{ "cgroup/post_bind6", VERIFY_PROG_CGROUP_POST_BIND, 1, 0 },
 	{ "cgroup/bind4", VERIFY_PROG_CGROUP_SOCK_ADDR, 0, 3 },
 	{ "cgroup/bind6", VERIFY_PROG_CGROUP_SOCK_ADDR, 0, 3 },
 	{ "cgroup/connect4", VERIFY_PROG_CGROUP_SOCK_ADDR, 1, 0 },

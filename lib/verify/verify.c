@@ -266,6 +266,12 @@ static bool is_ptr(const struct vreg *r)
 	return r->type != T_SCALAR && r->type != T_NOT_INIT;
 }
 
+static bool may_be_null(const struct vreg *r)
+{
+	return r->type == T_MAP_VALUE_OR_NULL || r->type == T_MEM_OR_NULL ||
+	       r->type == T_KOBJ_OR_NULL;
+}
+
 /*
  * Refine st for the outcome where `dst OP src` holds (op possibly negated).
  * Returns false when that outcome cannot happen.
@@ -308,6 +314,14 @@ static bool refine_branch(struct vstate *st,
 			return true;
 		}
 		return !eq; /* a valid pointer is never NULL */
+	}
+	/* a pointer that may be NULL equal to one that is not: not NULL */
+	if (use_reg && is64 && op == 0x10 && is_ptr(a) && is_ptr(b)) {
+		struct vreg *mn = may_be_null(a) ? a : may_be_null(b) ? b : NULL;
+		const struct vreg *nn = mn == a ? b : a;
+		if (mn && mn->id && !may_be_null(nn))
+			apply_null(st, mn->id, false);
+		return true;
 	}
 	/* packet pointer against the end (or meta against data) */
 	if (is64 && is_ptr(a) && is_ptr(b)) {
@@ -460,10 +474,12 @@ static enum graft_status do_mem(struct vctx *v, struct vstate *st,
 	if (size != 4 && size != 8)
 		return reject(v, st, pc, in->dst, GRAFT_EINVAL,
 			      "atomic of invalid size");
-	if (val.type != T_SCALAR)
+	if (val.type != T_SCALAR && !v->ptr_leaks_ok)
 		return reject(v, st, pc, in->src, GRAFT_EPERM,
 			      "R%d leaks a pointer into memory (atomic)",
 			      in->src);
+	if (val.type != T_SCALAR) /* Linux as root: the address's bits */
+		reg_mark_unknown(&val);
 	if (p.type != T_STACK && p.type != T_MAP_VALUE && p.type != T_MEM)
 		return reject(v, st, pc, in->dst, GRAFT_EPERM,
 			      "atomic operation on this pointer type is not "
@@ -568,7 +584,9 @@ static enum graft_status do_exit(struct vctx *v, struct vstate *st,
 {
 	struct vframe *f = cur_frame(st);
 	struct vreg r0 = f->r[0];
-	if (r0.type == T_NOT_INIT)
+	/* a subprogram may return nothing: the caller's R0 is then
+	 * uninitialized, and reading it is refused there */
+	if (r0.type == T_NOT_INIT && st->nframes == 1)
 		return reject(v, st, pc, 0, GRAFT_EPERM,
 			      "R0 !read_ok: exit with an uninitialized return "
 			      "value");
