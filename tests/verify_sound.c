@@ -41,7 +41,15 @@ static void run_accepted(const char *name, const struct ebpf_insn *prog,
 		return;
 	}
 	struct ebpf_prog *p;
-	if (!T_CHECK(!vr_load(&r, prog, n, &p, &err),
+	enum graft_status ls = vr_load(&r, prog, n, &p, &err);
+	if (ls && strstr(err.msg, "unknown helper")) {
+		/* a Linux helper graft's runtime lacks: the loader refuses
+		 * the program, so it never runs */
+		nlinux++;
+		vr_teardown(&r);
+		return;
+	}
+	if (!T_CHECK(!ls,
 		     "%s: accepted but the loader refuses it: %s", name,
 		     err.msg)) {
 		vr_teardown(&r);
@@ -188,7 +196,7 @@ int main(int argc, char **argv)
 	run_examples(ex);
 	printf("soundness: %u accepted programs, %u checked runs on random "
 	       "inputs, no dynamic violation allowed (%u accepted cases of "
-	       "Linux-only program types not run)\n", nprogs, nruns, nlinux);
+	       "Linux-only program types or helpers not run)\n", nprogs, nruns, nlinux);
 	T_CHECK(nprogs >= 1, "no accepted program was run");
 	return t_done();
 }

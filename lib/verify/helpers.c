@@ -23,14 +23,37 @@ enum arg {
 	A_ALLOC_MEM,  /* memory from ringbuf_reserve, unmodified */
 	A_CTX_NULL,   /* the context pointer, unmodified, or NULL */
 	A_SOCK,       /* a socket of any kind (not NULL), unmodified */
+	A_LONG,       /* 8 writable bytes, 8-aligned (a result) */
+	A_RWMEM,      /* initialized memory the helper also writes; size
+			 in the next argument */
+	A_VALUE_NULL, /* A_VALUE or NULL */
+	A_ZERO,       /* flags that must be 0 */
 };
 
 enum ret {
 	R_INT, R_MAP_VALUE_OR_NULL, R_MEM_OR_NULL,
 	R_SOCK_OR_NULL, R_TCP_SOCK_OR_NULL,
+	R_MAP_VALUE,  /* a map value that exists (cgroup local storage) */
+	R_SIZED,      /* an error (>= -4095) or at most the buffer size */
 };
 
-enum { F_PKT_CHANGE = 1, F_RELEASE = 2, F_PROG_ARRAY = 4, F_RINGBUF = 8 };
+enum {
+	F_PKT_CHANGE = 1, F_RELEASE = 2,
+	/* the map kinds a helper takes, and that take only their helpers */
+	F_PROG_ARRAY = 4, F_RINGBUF = 8, F_CG_STORAGE = 16, F_SK_STORAGE = 32,
+};
+
+/* The F_* map flag a map type requires of its helpers (0: plain maps). */
+static unsigned map_kind(uint32_t type)
+{
+	switch (type) {
+	case VERIFY_MAP_PROG_ARRAY: return F_PROG_ARRAY;
+	case VERIFY_MAP_RINGBUF: return F_RINGBUF;
+	case 19: case 21: return F_CG_STORAGE; /* (percpu) cgroup storage */
+	case 24: return F_SK_STORAGE;
+	default: return 0;
+	}
+}
 
 struct proto {
 	int32_t id;
@@ -70,6 +93,9 @@ static const struct proto protos[] = {
 	P(47, "get_socket_uid", R_INT, 0, A_CTX),
 	P(23, "redirect", R_INT, 0, A_ANY, A_ANY),
 	P(26, "skb_load_bytes", R_INT, 0, A_CTX, A_ANY, A_UMEM, A_SIZE),
+	P(67, "get_stack", R_SIZED, 0, A_CTX, A_UMEM, A_SIZE0, A_ANY),
+	P(69, "fib_lookup", R_INT, 0, A_CTX, A_RWMEM, A_SIZE, A_ANY),
+	P(81, "get_local_storage", R_MAP_VALUE, F_CG_STORAGE, A_MAP, A_ZERO),
 	P(28, "csum_diff", R_INT, 0, A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0,
 	  A_ANY),
 	P(34, "get_hash_recalc", R_INT, 0, A_CTX),
@@ -89,6 +115,11 @@ static const struct proto protos[] = {
 	P(113, "probe_read_kernel", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(114, "probe_read_user_str", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
 	P(115, "probe_read_kernel_str", R_INT, 0, A_UMEM, A_SIZE0, A_ANY),
+	P(105, "strtol", R_INT, 0, A_MEM, A_SIZE, A_ANY, A_LONG),
+	P(106, "strtoul", R_INT, 0, A_MEM, A_SIZE, A_ANY, A_LONG),
+	P(107, "sk_storage_get", R_MAP_VALUE_OR_NULL, F_SK_STORAGE, A_MAP,
+	  A_SOCK, A_VALUE_NULL, A_ANY),
+	P(108, "sk_storage_delete", R_INT, F_SK_STORAGE, A_MAP, A_SOCK),
 	P(118, "jiffies64", R_INT, 0, A_NONE),
 	P(122, "get_netns_cookie", R_INT, 0, A_CTX_NULL),
 	P(125, "ktime_get_boot_ns", R_INT, 0, A_NONE),
@@ -182,7 +213,7 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 	struct vframe *f = cur_frame(st);
 	const struct verify_map *map = NULL;
 	uint32_t map_idx = 0, release_id = 0;
-	uint64_t alloc_size = 0;
+	uint64_t alloc_size = 0, last_size = 0;
 	for (int i = 0; i < 5 && p->arg[i] != A_NONE; i++) {
 		int regno = i + 1;
 		struct vreg *r = &f->r[regno];
@@ -213,23 +244,25 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 			map = &v->o->maps[map_idx];
 			switch (map->type) {
 			case 1: case 2: case 3: case 5: case 6: case 9:
-			case 10: case 22: case 23: case 27:
+			case 10: case 19: case 21: case 22: case 23: case 24:
+			case 27:
 				break;
 			default:
 				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
 					      "map type %u is not modeled",
 					      map->type);
 			}
-			if ((p->flags & F_PROG_ARRAY) !=
-			    (map->type == VERIFY_MAP_PROG_ARRAY ?
-				     F_PROG_ARRAY : 0) ||
-			    (p->flags & F_RINGBUF) !=
-			    (map->type == VERIFY_MAP_RINGBUF ? F_RINGBUF : 0))
+			if ((p->flags & (F_PROG_ARRAY | F_RINGBUF | F_CG_STORAGE |
+					 F_SK_STORAGE)) != map_kind(map->type))
 				return reject(v, st, pc, regno, GRAFT_EPERM,
 					      "map %u of type %u cannot be used "
 					      "with %s", map_idx, map->type,
 					      p->name);
 			break;
+		case A_VALUE_NULL:
+			if (reg_is_const(r) && !r->var.value)
+				break;
+			/* fall through */
 		case A_KEY:
 		case A_VALUE:
 		case A_UVALUE: {
@@ -238,6 +271,14 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 					      "internal: no map before key");
 			uint32_t sz = a == A_KEY ? map->key_size :
 						   map->value_size;
+			if (r->type != T_STACK && r->type != T_MAP_VALUE &&
+			    r->type != T_PKT && r->type != T_PKT_META &&
+			    r->type != T_MEM)
+				return reject(v, st, pc, regno, GRAFT_EPERM,
+					      "R%d must point to the stack or "
+					      "map memory (%s of %s)", regno,
+					      a == A_KEY ? "key" : "value",
+					      p->name);
 			enum graft_status s = check_helper_mem(v, st, pc, regno,
 							       sz, a == A_UVALUE);
 			if (s)
@@ -245,6 +286,22 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 			f = cur_frame(st);
 			break;
 		}
+		case A_LONG: {
+			bool fixed = tnum_is_const(r->var);
+			if ((r->type != T_STACK && r->type != T_MAP_VALUE) ||
+			    !fixed || (r->off + (int64_t)r->var.value) % 8)
+				return reject(v, st, pc, regno, GRAFT_EPERM,
+					      "R%d must point to 8 aligned bytes "
+					      "of stack or map value for %s",
+					      regno, p->name);
+			enum graft_status s = check_helper_mem(v, st, pc, regno,
+							       8, true);
+			if (s)
+				return s;
+			f = cur_frame(st);
+			break;
+		}
+		case A_RWMEM:
 		case A_MEM:
 		case A_MEM_NULL:
 		case A_UMEM: {
@@ -267,14 +324,23 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 			if (s)
 				return s;
 			s = check_helper_mem(v, st, pc, regno, size, a == A_UMEM);
+			if (!s && a == A_RWMEM)
+				s = check_helper_mem(v, st, pc, regno, size, true);
 			if (s)
 				return s;
+			last_size = size;
 			f = cur_frame(st);
 			break;
 		}
 		case A_SIZE:
 		case A_SIZE0:
 			break; /* checked with its memory argument */
+		case A_ZERO:
+			if (!reg_is_const(r) || r->var.value)
+				return reject(v, st, pc, regno, GRAFT_EPERM,
+					      "R%d: %s takes no flags (must be "
+					      "0)", regno, p->name);
+			break;
 		case A_SOCK:
 			if (r->type != T_KOBJ || r->off || !tnum_is_const(r->var)
 			    || r->var.value)
@@ -325,6 +391,16 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		r0->map = (uint16_t)map_idx;
 		r0->var = tnum_const(0);
 		r0->id = ++v->next_id;
+	} else if (p->ret == R_MAP_VALUE) {
+		memset(r0, 0, sizeof *r0);
+		r0->type = T_MAP_VALUE;
+		r0->map = (uint16_t)map_idx;
+		r0->var = tnum_const(0);
+	} else if (p->ret == R_SIZED) {
+		/* an error code or the bytes written, at most the size */
+		r0->smin = -4095, r0->smax = (int64_t)last_size;
+		r0->s32min = -4095, r0->s32max = (int32_t)last_size;
+		reg_bounds_sync(r0);
 	} else if (p->ret == R_SOCK_OR_NULL || p->ret == R_TCP_SOCK_OR_NULL) {
 		memset(r0, 0, sizeof *r0);
 		r0->type = T_KOBJ_OR_NULL;

@@ -28,6 +28,7 @@ enum {
 	H_SKLOAD = 64,   /* skb_load_bytes, get_socket_uid, ... */
 	H_CURRENT = 128, /* the current task: pid, uid, comm, cgroup */
 	H_NETNS = 256,   /* get_netns_cookie, get_socket_cookie of ctx */
+	H_CGROUP = 512,  /* cgroup local storage */
 };
 
 static const struct ctx_field xdp_fields[] = {
@@ -141,21 +142,23 @@ static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 	[VERIFY_PROG_RAW] = { "raw", 0, CTX_NONE, 0, H_BASE, NULL, 0, 0, 0, 0,
 			      0, 0 },
 	[VERIFY_PROG_CGROUP_SKB] = { "cgroup_skb", 192, CTX_FIELDS, 0,
-				     H_BASE | H_SKSOCK | H_SKLOAD,
+				     H_BASE | H_SKSOCK | H_SKLOAD | H_CGROUP,
 				     F(cg_skb_fields), 1, 1, 1, 0, 1 },
 	[VERIFY_PROG_CGROUP_SOCK] = { "cgroup_sock", 80, CTX_FIELDS, 0,
-				      H_BASE | H_CURRENT | H_NETNS, NULL, 0,
+				      H_BASE | H_CURRENT | H_NETNS | H_CGROUP,
+				      NULL, 0,
 				      1, 1, 1, 0, 1 },
 	[VERIFY_PROG_CGROUP_SOCK_ADDR] = { "cgroup_sock_addr", 72, CTX_FIELDS,
-					   0, H_BASE | H_CURRENT | H_NETNS,
-					   F(sock_addr_fields), 1, 1, 1, 0,
+					   0, H_BASE | H_CURRENT | H_NETNS |
+					   H_CGROUP, F(sock_addr_fields), 1, 1,
+					   1, 0,
 					   1 },
 	[VERIFY_PROG_SK_MSG] = { "sk_msg", 80, CTX_FIELDS, 1,
 				 H_BASE | H_NETNS | H_PKTWRITE,
 				 F(sk_msg_fields), 1, 1, 0, 0, 0 },
 	[VERIFY_PROG_CGROUP_POST_BIND] = { "cgroup_post_bind", 80, CTX_FIELDS,
-					   0, H_BASE | H_CURRENT | H_NETNS,
-					   NULL, 0, 1, 1, 1, 0, 1 },
+					   0, H_BASE | H_CURRENT | H_NETNS |
+					   H_CGROUP, NULL, 0, 1, 1, 1, 0, 1 },
 };
 
 const char *verify_prog_type_name(enum verify_prog_type t)
@@ -321,6 +324,14 @@ static uint32_t helper_class(int32_t id)
 		return H_SKLOAD | H_NETNS;
 	case 122:
 		return H_NETNS;
+	case 67:
+		return H_TRACE;
+	case 69:
+		return H_XDP | H_SKB;
+	case 81:
+		return H_CGROUP;
+	case 107: case 108:
+		return H_SKSOCK | H_CGROUP;
 	default: return H_BASE;
 	}
 }
