@@ -454,9 +454,21 @@ void scalar_alu(struct vreg *dst, const struct vreg *src, unsigned op,
 		return;
 	}
 	struct view d = view_of(dst, w), s = view_of(src, w);
+	int32_t lo32 = dst->s32min, hi32 = dst->s32max;
 	view_alu(&d, &s, op, off);
 	dst->id = 0;
 	view_store(dst, &d);
+	if (is64 && op == 0x60 && reg_is_const(src) &&
+	    (src->var.value & 63) == 32) {
+		/* x << 32 is the low half, read as signed, times 2^32: the
+		 * sign-extension idiom (<<32 s>>32) keeps the 32-bit bounds */
+		int64_t lo = (int64_t)lo32 * 4294967296ll;
+		int64_t hi = (int64_t)hi32 * 4294967296ll;
+		if (lo > dst->smin)
+			dst->smin = lo;
+		if (hi < dst->smax)
+			dst->smax = hi;
+	}
 	if (!is64)
 		reg_zext32(dst);
 	else
