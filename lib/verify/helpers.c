@@ -41,7 +41,11 @@ enum {
 	F_PKT_CHANGE = 1, F_RELEASE = 2,
 	/* the map kinds a helper takes, and that take only their helpers */
 	F_PROG_ARRAY = 4, F_RINGBUF = 8, F_CG_STORAGE = 16, F_SK_STORAGE = 32,
+	/* not helper flags: map kinds whose helpers are listed in
+	 * special_map_ok */
+	F_SOCKMAP = 64, F_XSKMAP = 128,
 };
+#define F_MAPKINDS (F_PROG_ARRAY | F_RINGBUF | F_CG_STORAGE | F_SK_STORAGE)
 
 /* The F_* map flag a map type requires of its helpers (0: plain maps). */
 static unsigned map_kind(uint32_t type)
@@ -51,6 +55,8 @@ static unsigned map_kind(uint32_t type)
 	case VERIFY_MAP_RINGBUF: return F_RINGBUF;
 	case 19: case 21: return F_CG_STORAGE; /* (percpu) cgroup storage */
 	case 24: return F_SK_STORAGE;
+	case 15: case 18: return F_SOCKMAP;  /* sockmap, sockhash */
+	case 17: return F_XSKMAP;
 	default: return 0;
 	}
 }
@@ -150,6 +156,20 @@ enum graft_status check_helper_mem(struct vctx *v, struct vstate *st,
 				   uint32_t pc, int regno, uint64_t size,
 				   bool write);
 
+/* Linux: sockmaps are updated (with sockets) and emptied only where no
+ * socket lock can be held; an xskmap is looked up (an XDP socket) or a
+ * redirect target. */
+static bool special_map_ok(enum verify_prog_type t, unsigned kind,
+			   int32_t id)
+{
+	if (kind == F_XSKMAP)
+		return id == 1 || id == 51;
+	if (id != 2 && id != 3)
+		return false;
+	return t == VERIFY_PROG_SOCKET || t == VERIFY_PROG_SKB ||
+	       t == VERIFY_PROG_XDP;
+}
+
 /* Every register, in every frame and spill slot, passes through fn. */
 static void for_each_reg(struct vstate *st,
 			 void (*fn)(struct vreg *r, uint32_t x), uint32_t x)
@@ -214,6 +234,7 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 	const struct verify_map *map = NULL;
 	uint32_t map_idx = 0, release_id = 0;
 	uint64_t alloc_size = 0, last_size = 0;
+	unsigned mkind = 0;
 	for (int i = 0; i < 5 && p->arg[i] != A_NONE; i++) {
 		int regno = i + 1;
 		struct vreg *r = &f->r[regno];
@@ -244,27 +265,47 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 			map = &v->o->maps[map_idx];
 			switch (map->type) {
 			case 1: case 2: case 3: case 5: case 6: case 9:
-			case 10: case 19: case 21: case 22: case 23: case 24:
-			case 27:
+			case 10: case 15: case 17: case 18: case 19: case 21:
+			case 22: case 23: case 24: case 27:
 				break;
 			default:
 				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
 					      "map type %u is not modeled",
 					      map->type);
 			}
-			if ((p->flags & (F_PROG_ARRAY | F_RINGBUF | F_CG_STORAGE |
-					 F_SK_STORAGE)) != map_kind(map->type))
+			mkind = map_kind(map->type);
+			if (mkind == F_SOCKMAP && id == 1)
+				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
+					      "a lookup in a sockmap returns a "
+					      "socket reference (not modeled)");
+			if (mkind & (F_SOCKMAP | F_XSKMAP) ?
+				    !special_map_ok(v->o->type, mkind, id) :
+				    (p->flags & F_MAPKINDS) != mkind)
 				return reject(v, st, pc, regno, GRAFT_EPERM,
 					      "map %u of type %u cannot be used "
-					      "with %s", map_idx, map->type,
-					      p->name);
+					      "with %s%s", map_idx, map->type,
+					      p->name,
+					      mkind == F_SOCKMAP ? " in this "
+					      "program type" : "");
 			break;
 		case A_VALUE_NULL:
 			if (reg_is_const(r) && !r->var.value)
 				break;
 			/* fall through */
-		case A_KEY:
 		case A_VALUE:
+			if (mkind == F_SOCKMAP) {
+				/* a sockmap stores sockets */
+				if (r->type != T_KOBJ || r->off ||
+				    !tnum_is_const(r->var) || r->var.value)
+					return reject(v, st, pc, regno,
+						      GRAFT_EPERM, "R%d must be "
+						      "a socket (checked against "
+						      "NULL) to store in a "
+						      "sockmap", regno);
+				break;
+			}
+			/* fall through */
+		case A_KEY:
 		case A_UVALUE: {
 			if (!map)
 				return reject(v, st, pc, regno, GRAFT_EINVAL,
@@ -385,7 +426,13 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 		memset(&f->r[r], 0, sizeof f->r[r]);
 	struct vreg *r0 = &f->r[0];
 	reg_mark_unknown(r0);
-	if (p->ret == R_MAP_VALUE_OR_NULL) {
+	if (p->ret == R_MAP_VALUE_OR_NULL && mkind == F_XSKMAP) {
+		memset(r0, 0, sizeof *r0);
+		r0->type = T_KOBJ_OR_NULL;
+		r0->map = KOBJ_XDP_SOCK;
+		r0->var = tnum_const(0);
+		r0->id = ++v->next_id;
+	} else if (p->ret == R_MAP_VALUE_OR_NULL) {
 		memset(r0, 0, sizeof *r0);
 		r0->type = T_MAP_VALUE_OR_NULL;
 		r0->map = (uint16_t)map_idx;

@@ -55,7 +55,7 @@ static const struct ctx_field tcp_sock_fields[] = {
 
 static const char *const names[KOBJ_COUNT] = {
 	[KOBJ_SOCK_COMMON] = "sock_common", [KOBJ_SOCK] = "sock",
-	[KOBJ_TCP_SOCK] = "tcp_sock",
+	[KOBJ_TCP_SOCK] = "tcp_sock", [KOBJ_XDP_SOCK] = "xdp_sock",
 };
 
 const char *kobj_name(unsigned kind)
@@ -117,6 +117,9 @@ enum graft_status kobj_access(struct vctx *v, const struct vstate *st,
 	case KOBJ_TCP_SOCK:
 		f = field_find(tcp_sock_fields, sizeof tcp_sock_fields /
 			       sizeof tcp_sock_fields[0], off, size, false);
+		break;
+	case KOBJ_XDP_SOCK: /* struct bpf_xdp_sock { u32 queue_id; } */
+		f = field_find(tcp_sock_fields, 1, off, size, false);
 		break;
 	default:
 		break;

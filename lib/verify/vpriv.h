@@ -58,6 +58,7 @@ enum kobj {
 	KOBJ_SOCK_COMMON, /* struct bpf_sock, the fields of sock_common only */
 	KOBJ_SOCK,        /* struct bpf_sock (a full socket) */
 	KOBJ_TCP_SOCK,    /* struct bpf_tcp_sock */
+	KOBJ_XDP_SOCK,    /* struct bpf_xdp_sock (from an xskmap) */
 	KOBJ_COUNT
 };
 
