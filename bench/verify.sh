@@ -9,7 +9,9 @@
 # verification time for graft and the kernel, objects that do not build
 # with this clang (by reason) and programs needing features graft does not
 # model (by reason). Environment: BUILD, VERIFY_CORPUS (a glob of sources
-# inside progs/, default verifier_*.c), VERIFY_KERNEL=0 to skip the kernel.
+# inside progs/, default verifier_*.c), VERIFY_KERNEL=0 to skip the kernel,
+# VERIFY_ONLY=1 to re-run only the verification on the objects built before
+# (no package, extraction or clang step: seconds, for iterating).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -21,6 +23,20 @@ CORPUS=${VERIFY_CORPUS:-verifier_*.c}
 CLANG=${CLANG:-clang}
 
 [ -x "$RUNNER" ] || { echo "verify: $RUNNER not built (make bench-verify)"; exit 1; }
+
+if [ "${VERIFY_ONLY:-0}" = 1 ]; then
+	ls "$WORK"/obj/*.o >/dev/null 2>&1 ||
+		{ echo "verify: no objects in $WORK/obj (run without VERIFY_ONLY first)"; exit 1; }
+	kernel=--kernel
+	if [ "${VERIFY_KERNEL:-1}" = 0 ] || ! bpftool prog list >/dev/null 2>&1; then
+		kernel=
+	fi
+	echo "corpus: the objects built before ($(ls "$WORK"/obj/*.o | wc -l)), verification only"
+	"$RUNNER" $kernel --tsv "$WORK/results.tsv" "$WORK"/obj/*.o
+	echo
+	echo "per-program results: $WORK/results.tsv"
+	exit 0
+fi
 
 if [ ! -f "$TARBALL" ]; then
 	echo "verify: installing $PKG (the selftest corpus; large, once)"

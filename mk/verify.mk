@@ -1,6 +1,7 @@
 # The verifier's corpus benchmark: a runner linked with libbpf (for the
 # kernel's verifier and BTF) and `make bench-verify`, which installs the
-# kernel source package when missing and runs bench/verify.sh.
+# kernel source package when missing and runs bench/verify.sh;
+# `make bench-verify VERIFY_ONLY=1` re-runs only the verification.
 
 VERIFY_RUNNER := $(BUILD)/bench/verify-runner
 VERIFY_RUNNER_SRCS := $(wildcard bench/verify/*.c)
@@ -15,4 +16,4 @@ BENCH_DEPS += $(VERIFY_RUNNER)
 .PHONY: bench-verify
 bench-verify: deps
 	@$(MAKE) --no-print-directory $(GRAFT) $(VERIFY_RUNNER)
-	@BUILD=$(BUILD) bash bench/verify.sh
+	@BUILD=$(BUILD) VERIFY_ONLY=$(VERIFY_ONLY) bash bench/verify.sh

@@ -50,6 +50,7 @@ static int map_type(const char *s)
 		{ "ringbuf", VERIFY_MAP_RINGBUF }, { "queue", VERIFY_MAP_QUEUE },
 		{ "cgroup_storage", 19 }, { "sk_storage", 24 },
 		{ "sockmap", 15 }, { "xskmap", 17 }, { "sockhash", 18 },
+		{ "reuseport_array", 20 },
 	};
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
 		if (!strcmp(s, m[i].n))

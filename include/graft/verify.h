@@ -59,6 +59,9 @@
  *    modeled.
  *  - SK_MSG: struct sk_msg_md, read-only; data / data_end give the
  *    message bytes (writable), sk a socket. Returns any scalar.
+ *  - SK_REUSEPORT: struct sk_reuseport_md, read-only; data / data_end
+ *    give the packet (read-only), sk a socket, migrating_sk a socket or
+ *    NULL. Returns any scalar.
  * Sockets (struct bpf_sock, struct bpf_tcp_sock) are read-only objects
  * whose fields follow the kernel's access rules.
  */
@@ -77,6 +80,7 @@ enum verify_prog_type {
 	VERIFY_PROG_CGROUP_SOCK_ADDR,
 	VERIFY_PROG_SK_MSG,
 	VERIFY_PROG_CGROUP_POST_BIND,
+	VERIFY_PROG_SK_REUSEPORT,
 	VERIFY_PROG_COUNT
 };
 

@@ -43,7 +43,7 @@ enum {
 	F_PROG_ARRAY = 4, F_RINGBUF = 8, F_CG_STORAGE = 16, F_SK_STORAGE = 32,
 	/* not helper flags: map kinds whose helpers are listed in
 	 * special_map_ok */
-	F_SOCKMAP = 64, F_XSKMAP = 128,
+	F_SOCKMAP = 64, F_XSKMAP = 128, F_REUSEPORT = 256,
 };
 #define F_MAPKINDS (F_PROG_ARRAY | F_RINGBUF | F_CG_STORAGE | F_SK_STORAGE)
 
@@ -57,6 +57,7 @@ static unsigned map_kind(uint32_t type)
 	case 24: return F_SK_STORAGE;
 	case 15: case 18: return F_SOCKMAP;  /* sockmap, sockhash */
 	case 17: return F_XSKMAP;
+	case 20: return F_REUSEPORT; /* reuseport socket array */
 	default: return 0;
 	}
 }
@@ -101,6 +102,7 @@ static const struct proto protos[] = {
 	P(26, "skb_load_bytes", R_INT, 0, A_CTX, A_ANY, A_UMEM, A_SIZE),
 	P(67, "get_stack", R_SIZED, 0, A_CTX, A_UMEM, A_SIZE0, A_ANY),
 	P(69, "fib_lookup", R_INT, 0, A_CTX, A_RWMEM, A_SIZE, A_ANY),
+	P(82, "sk_select_reuseport", R_INT, 0, A_CTX, A_MAP, A_KEY, A_ANY),
 	P(81, "get_local_storage", R_MAP_VALUE, F_CG_STORAGE, A_MAP, A_ZERO),
 	P(28, "csum_diff", R_INT, 0, A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0,
 	  A_ANY),
@@ -164,10 +166,12 @@ static bool special_map_ok(enum verify_prog_type t, unsigned kind,
 {
 	if (kind == F_XSKMAP)
 		return id == 1 || id == 51;
-	if (id != 2 && id != 3)
+	if (id == 82) /* sk_select_reuseport */
+		return true;
+	if (kind == F_REUSEPORT || (id != 2 && id != 3))
 		return false;
 	return t == VERIFY_PROG_SOCKET || t == VERIFY_PROG_SKB ||
-	       t == VERIFY_PROG_XDP;
+	       t == VERIFY_PROG_XDP || t == VERIFY_PROG_SK_REUSEPORT;
 }
 
 /* Every register, in every frame and spill slot, passes through fn. */
@@ -265,8 +269,8 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 			map = &v->o->maps[map_idx];
 			switch (map->type) {
 			case 1: case 2: case 3: case 5: case 6: case 9:
-			case 10: case 15: case 17: case 18: case 19: case 21:
-			case 22: case 23: case 24: case 27:
+			case 10: case 15: case 17: case 18: case 19: case 20:
+			case 21: case 22: case 23: case 24: case 27:
 				break;
 			default:
 				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
@@ -278,9 +282,9 @@ enum graft_status check_helper_call(struct vctx *v, struct vstate *st,
 				return reject(v, st, pc, regno, GRAFT_ENOTSUP,
 					      "a lookup in a sockmap returns a "
 					      "socket reference (not modeled)");
-			if (mkind & (F_SOCKMAP | F_XSKMAP) ?
+			if (mkind & (F_SOCKMAP | F_XSKMAP | F_REUSEPORT) ?
 				    !special_map_ok(v->o->type, mkind, id) :
-				    (p->flags & F_MAPKINDS) != mkind)
+				    (p->flags & F_MAPKINDS) != mkind || id == 82)
 				return reject(v, st, pc, regno, GRAFT_EPERM,
 					      "map %u of type %u cannot be used "
 					      "with %s%s", map_idx, map->type,

@@ -29,6 +29,7 @@ enum {
 	H_CURRENT = 128, /* the current task: pid, uid, comm, cgroup */
 	H_NETNS = 256,   /* get_netns_cookie, get_socket_cookie of ctx */
 	H_CGROUP = 512,  /* cgroup local storage */
+	H_REUSEPORT = 1024, /* sk_select_reuseport */
 };
 
 static const struct ctx_field xdp_fields[] = {
@@ -109,6 +110,13 @@ static const struct ctx_field sk_msg_fields[] = {
 	R4(52), R4(56), R4(60), R4(64), R4(68),
 	{ 72, 8, T_KOBJ, 0, 0, KOBJ_SOCK },
 };
+/* struct sk_reuseport_md */
+static const struct ctx_field reuseport_fields[] = {
+	{ 0, 8, T_PKT, 0, 0, 0 }, { 8, 8, T_PKT_END, 0, 0, 0 }, RN(16),
+	R4(20) /* eth_protocol: narrow reads not below 2 bytes; none here */,
+	RN(24), RN(28), R4(32), { 40, 8, T_KOBJ, 0, 0, KOBJ_SOCK },
+	{ 48, 8, T_KOBJ_OR_NULL, 0, 0, KOBJ_SOCK_COMMON },
+};
 #undef RN
 #undef R4
 
@@ -156,6 +164,9 @@ static const struct prog_desc progs[VERIFY_PROG_COUNT] = {
 	[VERIFY_PROG_SK_MSG] = { "sk_msg", 80, CTX_FIELDS, 1,
 				 H_BASE | H_NETNS | H_PKTWRITE,
 				 F(sk_msg_fields), 1, 1, 0, 0, 0 },
+	[VERIFY_PROG_SK_REUSEPORT] = { "sk_reuseport", 56, CTX_FIELDS, 0,
+				       H_BASE | H_REUSEPORT | H_NETNS,
+				       F(reuseport_fields), 1, 1, 0, 0, 0 },
 	[VERIFY_PROG_CGROUP_POST_BIND] = { "cgroup_post_bind", 80, CTX_FIELDS,
 					   0, H_BASE | H_CURRENT | H_NETNS |
 					   H_CGROUP, NULL, 0, 1, 1, 1, 0, 1 },
@@ -330,6 +341,8 @@ static uint32_t helper_class(int32_t id)
 		return H_XDP | H_SKB;
 	case 81:
 		return H_CGROUP;
+	case 82:
+		return H_REUSEPORT;
 	case 107: case 108:
 		return H_SKSOCK | H_CGROUP;
 	default: return H_BASE;

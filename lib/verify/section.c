@@ -44,6 +44,8 @@ static const struct {
 	{ "cgroup/getsockname6", VERIFY_PROG_CGROUP_SOCK_ADDR, 1, 1 },
 	{ "cgroup/getsockname_unix", VERIFY_PROG_CGROUP_SOCK_ADDR, 1, 1 },
 	{ "sk_msg", VERIFY_PROG_SK_MSG, 1, 0 },
+	{ "sk_reuseport", VERIFY_PROG_SK_REUSEPORT, 1, 0 },
+	{ "sk_reuseport/migrate", VERIFY_PROG_SK_REUSEPORT, 1, 0 },
 };
 
 static const char *strip(const char *sec)

@@ -28,6 +28,8 @@
  *    and at most EBPF_MAX_FRAMES deep.
  *  - Ringbuf records that are reserved are submitted or discarded on
  *    every path.
+ *  - Where a type has a return range (the cgroup types: 0..1 or the
+ *    attach type's range in opts), R0 at exit is a scalar inside it.
  *
  * What it assumes:
  *  - The runtime provides the context layout of verify.h for the program
@@ -43,8 +45,13 @@
  *    results (e.g. whether a probe_read of another address succeeds),
  *    timing, and the total time of chains of tail calls (each program is
  *    bounded on its own; the runtime bounds the chain length).
- *  - kfuncs, BTF-typed pointers, spin locks, dynptrs, iterators and
- *    callbacks (bpf_loop): programs using them are refused with ENOTSUP.
+ *  - kfuncs, BTF-typed pointers, spin locks, dynptrs, iterators,
+ *    callbacks (bpf_loop), socket references (sk_lookup, sockmap lookups)
+ *    and map-in-map: programs using them are refused with ENOTSUP.
+ *  - For the Linux-compatible types (verify.h), what Linux checks and
+ *    graft cannot run: their contexts and sockets (kobj.c) follow the
+ *    kernel's access rules as facts, and their helpers the kernel's
+ *    prototypes; the soundness alarm runs only what graft's runtime can.
  */
 #include <string.h>
 
