@@ -130,11 +130,11 @@ static enum graft_status vr_run(struct vr *r, const struct ebpf_prog *p,
 				base[k] = (uint8_t)vr_rand(r);
 		ebpf_exec_add_region(x, base, len, perm);
 	}
-	uint8_t *ctx = r->low, *pkt = r->low + 128;
+	uint8_t *ctx = r->low, *pkt = r->low + 256;
 	uint32_t plen = (uint32_t)(vr_rand(r) % VR_PKT_MAX);
 	for (uint32_t k = 0; k < VR_PKT_MAX; k++)
 		pkt[k] = (uint8_t)vr_rand(r);
-	memset(ctx, 0, 128);
+	memset(ctx, 0, 256);
 	switch (type) {
 	case VERIFY_PROG_XDP: {
 		uint32_t *md = (uint32_t *)ctx;
@@ -155,6 +155,23 @@ static enum graft_status vr_run(struct vr *r, const struct ebpf_prog *p,
 		c[2] = vr_rand(r);
 		ebpf_exec_add_region(x, ctx, 24, EBPF_R);
 		ebpf_exec_add_region(x, pkt, plen, EBPF_R);
+		x->arg[0] = (uint64_t)(uintptr_t)ctx;
+		break;
+	}
+	case VERIFY_PROG_SKB:
+	case VERIFY_PROG_SOCKET: {
+		/* struct __sk_buff: random scalars, the packet at data (76) /
+		 * data_end (80) / data_meta (140), no socket (sk at 168) */
+		for (int k = 0; k < 48; k++)
+			((uint32_t *)ctx)[k] = (uint32_t)vr_rand(r);
+		uint32_t *w = (uint32_t *)ctx;
+		w[76 / 4] = (uint32_t)(uintptr_t)pkt;
+		w[80 / 4] = (uint32_t)(uintptr_t)(pkt + plen);
+		w[140 / 4] = w[76 / 4];
+		w[144 / 4] = w[148 / 4] = 0; /* flow_keys */
+		w[168 / 4] = w[172 / 4] = 0; /* sk */
+		ebpf_exec_add_region(x, ctx, 192, EBPF_RW);
+		ebpf_exec_add_region(x, pkt, plen, EBPF_RW);
 		x->arg[0] = (uint64_t)(uintptr_t)ctx;
 		break;
 	}

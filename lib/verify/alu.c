@@ -26,6 +26,8 @@ static enum graft_status ptr_arith(struct vctx *v, struct vstate *st,
 				   const struct vreg *s, bool sub)
 {
 	int regno = v->insns[pc].dst;
+	if (dst->type == T_MAP_PTR && reg_is_const(s) && !s->var.value)
+		return GRAFT_OK; /* map + 0 is the map */
 	switch (dst->type) {
 	case T_STACK: case T_MAP_VALUE: case T_MEM: case T_PKT:
 	case T_PKT_META: case T_CTX:
