@@ -285,6 +285,28 @@ static void run_suite(unsigned flags)
 	T_CHECK(!memcmp(six, orig, 5), "%s: bytes restored after faults", mode);
 	printf("%s: faulting and runaway programs reported, the call returns right\n", mode);
 
+	/* Verified programs: JIT, unchecked; bpf_list says so. */
+	EXPECT_HAS("bpf_attach ent_six entry.o fast_count", "ok attached");
+	EXPECT_HAS("bpf_attach ent_six entry.o fast_tally", "ok attached");
+	EXPECT_HAS("bpf_attach ent_six entry.o record", "ok attached");
+	for (uint64_t i = 0; i < 300; i++)
+		ent_six(i, 0, 0, 0, 0, 0);
+	T_CHECK(map_u64("fast_hits", 0) == 300, "%s: verified array counter: %llu", mode,
+		(unsigned long long)map_u64("fast_hits", 0));
+	T_CHECK(map_u64("by_arg", 7) == 2 && map_u64("by_arg", 255) == 1,
+		"%s: verified hash counter by argument", mode);
+	l = say("bpf_list");
+	const char *fc = strstr(l, "entry.o:fast_count");
+	const char *tl = strstr(l, "entry.o:record");
+	T_CHECK(fc && strstr(fc, "mode: verified, JIT unchecked") &&
+		tl && strstr(tl, "mode: checked"),
+		"%s: bpf_list shows verified and checked modes: [%s]", mode, l);
+	EXPECT_HAS("bpf_exec entry.o fast_count",
+		   "error: bpf_exec: fast_count was verified as a trace program");
+	EXPECT_HAS("bpf_detach ent_six", "ok detached 3 from ent_six");
+	printf("%s: verified counters run JIT-compiled unchecked (bpf_list says so); "
+	       "bpf_exec refuses a trace-only program\n", mode);
+
 	/* Freeing with something attached restores the entry too. */
 	EXPECT_HAS("bpf_attach ent_six entry.o tally", "ok attached");
 	ovl_bpf_free(b);

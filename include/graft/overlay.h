@@ -213,8 +213,12 @@ enum {
 struct ovl_bpf_opts {
 	struct ovl_bpf_host host;
 	struct graft_alloc alloc;
-	unsigned prog_flags;   /* EBPF_F_* for every program (JIT, ...) */
+	unsigned prog_flags;   /* EBPF_F_* for programs that run checked */
 	uint64_t budget;       /* instructions per run; 0: the default */
+	/* Programs the verifier accepts (lib/verify; a trace section as
+	 * TRACE, an exec section as EXEC, any other as both) are JIT-compiled
+	 * and run unchecked; the rest run checked. true: all run checked. */
+	bool no_verify;
 };
 
 #define OVL_BPF_MAX_OBJS 16

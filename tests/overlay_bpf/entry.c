@@ -51,4 +51,43 @@ __u64 wild(__u64 *args)
 	return *(volatile __u64 *)args[0];
 }
 
+/* Counters the verifier accepts (section "trace": attach only), so they
+ * run JIT-compiled and unchecked: calls by the first argument's low byte
+ * in a hash map, and all calls in an array. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} by_arg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fast_hits SEC(".maps");
+
+SEC("trace")
+int fast_count(__u64 *args)
+{
+	__u32 key = (__u32)args[0] & 255;
+	__u64 one = 1, *v = bpf_map_lookup_elem(&by_arg, &key);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		bpf_map_update_elem(&by_arg, &key, &one, BPF_NOEXIST);
+	return 0;
+}
+
+SEC("trace")
+int fast_tally(__u64 *args)
+{
+	__u32 k = 0;
+	__u64 *v = bpf_map_lookup_elem(&fast_hits, &k);
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";
