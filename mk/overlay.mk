@@ -18,9 +18,9 @@ OVL_BPF_OBJS := $(OVL_BPF_SRCS:tests/overlay_bpf/%.c=$(BUILD)/overlay_bpf/%.o) \
 OVL_BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror \
 	-idirafter /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
-$(BUILD)/overlay_bpf/%.o: tests/overlay_bpf/%.c tests/overlay_bpf/overlay_helpers.h
+$(BUILD)/overlay_bpf/%.o: tests/overlay_bpf/%.c $(wildcard examples/bpf/include/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(OVL_BPF_CFLAGS) -Itests/overlay_bpf -c $< -o $@
+	$(CLANG) $(OVL_BPF_CFLAGS) -Iexamples/bpf/include -c $< -o $@
 
 $(BUILD)/overlay_bpf/notelf.o:
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "overlay_helpers.h"
+#include "graft_helpers.h"
 
 /* seen[0..5]: the traced call's arguments; seen[6]: its return address. */
 struct {
