@@ -11,7 +11,8 @@
  * A CPU with neither (QEMU's default CPU model, an old host under KVM)
  * gets a TSC-fed xorshift: NOT cryptographic. That is logged once on the
  * serial log and documented in kernel/README.md; there is no virtio-rng
- * driver yet to do better.
+ * driver yet to do better. The kernel option random=weak forces that path
+ * (for its test).
  */
 #include <errno.h>
 #include <string.h>
@@ -36,6 +37,9 @@ static void probe(void)
 		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
 		has_rdseed = (b >> 18) & 1;
 	}
+	const char *want = kopt("random");
+	if (want && !strcmp(want, "weak")) /* kernel option for tests: as if absent */
+		has_rdrand = has_rdseed = 0;
 	probed = 1;
 }
 
