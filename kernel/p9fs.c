@@ -399,6 +399,9 @@ static int do_open(const char *path, int flags, int mode, struct file *f)
 		iounit = p9_get32(&r);
 		if (r.bad)
 			e = -EPROTO;
+		/* QEMU opens a directory whatever the mode; Linux refuses writes */
+		else if ((qid.type & 0x80) && (flags & O_ACCMODE) != O_RDONLY)
+			e = -EISDIR;
 	}
 	if (e) {
 		clunk((uint32_t)fid);

@@ -161,6 +161,19 @@ static void file_put(struct file *f)
 	}
 }
 
+/* A path under /share that the root file system does not have: say why
+ * once (no 9p device, so nothing is mounted there). */
+static long share_hint(const char *norm, int m, long r)
+{
+	static int said;
+	if (r == -ENOENT && !said && mounts[m].prefix[1] == '\0' && !strncmp(norm, "/share", 6) &&
+	    (norm[6] == '/' || !norm[6])) {
+		said = 1;
+		kprintf("graft: %s: nothing is mounted at /share (no 9p device; graft vm run --share DIR)\n", norm);
+	}
+	return r;
+}
+
 static long do_open(const char *path, int flags, int mode)
 {
 	char norm[PATH_MAX_LEN];
@@ -181,7 +194,7 @@ static long do_open(const char *path, int flags, int mode)
 	int r = mounts[m].ops->open(mounts[m].fs, rel, flags, mode, f);
 	if (r) {
 		kfree(f);
-		return r;
+		return share_hint(norm, m, r);
 	}
 	fds[fd] = f;
 	return fd;
@@ -199,7 +212,7 @@ static long path_op(const char *path, int op, void *arg)
 	case 0:
 		if (user_ok(arg, sizeof(struct stat), 1))
 			return -EFAULT;
-		return ops->stat(mounts[m].fs, rel, arg);
+		return share_hint(norm, m, ops->stat(mounts[m].fs, rel, arg));
 	case 1: return ops->mkdir ? ops->mkdir(mounts[m].fs, rel, (int)(uintptr_t)arg) : -EROFS;
 	case 2: return ops->unlink ? ops->unlink(mounts[m].fs, rel, (int)(uintptr_t)arg) : -EROFS;
 	}

@@ -27,10 +27,10 @@ if [ -f "$f" ] && [ "$(stat -c %s "$f")" -eq 20000 ] && [ "$(head -c 20 "$f")" =
 vm 30 --share "$work/share" "$K" -- libc
 expect "musl on the RAM fs with a share mounted" 0 '^SUCCESS libc'
 vm 20 "$K" -- files /share
-expect "9p missing share" 1 'FAILURE files: create /share/from-guest.txt: -2'
+expect "9p missing share" 1 'FAILURE files: create /share/from-guest.txt: -2' 'nothing is mounted at /share \(no 9p device'
 vm 20 --share /nonexistent "$K" -- files /share
 expect "missing share directory" 1 'not a directory'
-echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; missing share reported"
+echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; server errors (EEXIST, ENOTEMPTY, EISDIR, ENOENT); missing share reported"
 
 # Console echo: QEMU serves the socket; the client retries until the guest is up.
 sock=$work/console.sock
