@@ -256,8 +256,8 @@ void mm_unguard_page(uintptr_t va)
  * (cpu.c) stays free of kernel-side recovery. The walk follows what the
  * CPU checks for a ring-0 data access: present at every level, writable
  * at every level for a write (CR0.WP is set), and, with protection keys
- * on, the page's key not denied by PKRU. The one gap: a call that blocks
- * (a socket receive, a 9p reply) while another thread unmaps its buffer.
+ * on, the page's key not denied by PKRU. Calls that wait (a socket
+ * receive, a 9p reply) check again after waiting, before they copy.
  */
 static uint64_t access_entry(uintptr_t va, uint64_t *span)
 {

@@ -210,7 +210,8 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 				 user_ok((void *)a4, *(socklen_t *)a5, 1)))
 			return -EFAULT;
 		long r = do_recv(u, (void *)a1, (size_t)a2, (a3 & MSG_DONTWAIT) || (f->flags & O_NONBLOCK), &from);
-		if (r >= 0 && a4 && a5) {
+		if (r >= 0 && a4 && a5 && !user_ok((void *)a5, sizeof(socklen_t), 1) &&
+		    !user_ok((void *)a4, *(socklen_t *)a5, 1)) { /* again: we may have waited */
 			socklen_t *lenp = (socklen_t *)a5;
 			size_t n = *lenp < sizeof from ? *lenp : sizeof from;
 			memcpy((void *)a4, &from, n);
