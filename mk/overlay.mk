@@ -49,9 +49,10 @@ CHECK_DEPS += $(OVL_NAT_OBJS)
 
 $(BUILD)/bench/overlay_trace: bench/overlay_trace.c $(PLAT) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLAT) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(GRAFT_LIBS) $(LDLIBS)
 
 BENCH_DEPS += $(BUILD)/bench/overlay_trace $(BUILD)/overlay_bpf/exec.o \
+	$(BUILD)/overlay_bpf/entry.o \
 	$(BUILD)/overlay_native/hello.o
 
 # lib/overlay/console.c calls the platform, so this test links the library

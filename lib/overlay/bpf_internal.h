@@ -39,7 +39,7 @@ struct ovl_site {
 
 /* Run time is sampled on one hit in OVL_BPF_SAMPLE: reading a clock twice
  * per call would cost more than a small program. */
-#define OVL_BPF_SAMPLE 16
+#define OVL_BPF_SAMPLE 256
 
 struct ovl_attach {
 	bool used;

@@ -90,4 +90,11 @@ int fast_tally(__u64 *args)
 	return 0;
 }
 
+/* Does nothing: the fixed cost of a traced call. */
+SEC("trace")
+int fast_nop(__u64 *args)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";
