@@ -69,6 +69,18 @@ int gp_pkey_protect(void *addr, size_t len, int prot, int key);
 uint32_t gp_pkru_read(void);
 void gp_pkru_write(uint32_t pkru);
 
+/* ---- code patching (the overlay's function-entry tracing) ----
+ * gp_text_alloc: zeroed read-write pages within 1 GiB of near, so that a
+ * 5-byte rel32 call at near reaches them (protect them read+exec with
+ * gp_pages_protect before running them); NULL when there is no room.
+ * gp_text_patch: overwrite len (1..16) bytes of the image's code at addr.
+ * The caller guarantees that no thread is executing those bytes (with
+ * cooperative threads: no thread can be suspended inside them); 0,
+ * -EINVAL, -EFAULT (not mapped) or -ENOTSUP where code cannot be written.
+ */
+void *gp_text_alloc(size_t len, const void *near);
+int gp_text_patch(void *addr, const void *bytes, size_t len);
+
 /* ---- cooperative threads ---- */
 struct gp_thread;
 struct gp_thread *gp_thread_create(void (*fn)(void *), void *arg, size_t stack_size,
