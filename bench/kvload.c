@@ -5,13 +5,16 @@
  *
  *   kvload (--udp HOST:PORT | --frames LPORT:RPORT:GUESTIP:PORT)
  *          [-d SECONDS | -n REQUESTS] [-w WINDOW] [-k KEYS] [-s VALUE_BYTES]
- *          [--wait MS] [-c REQUEST]
+ *          [--wait MS] [--progress FILE] [-c REQUEST]
  *
  * Each in-flight slot owns its keys (a per-run prefix, so earlier runs do
  * not matter) and sends its next request only after the previous reply, so
  * the model per key is exact. A request without a reply is resent after
  * 200 ms (a resent del may then read "missing"); one unanswered after 50
- * tries is lost. -c sends one request and prints the reply. SIGINT/SIGTERM
+ * tries is lost. --progress rewrites FILE every 200 ms with "done N wrong W
+ * lost L" (a guest's socket netdev has room for one peer, so tests watch
+ * the load instead of asking on the side). -c sends one request and
+ * prints the reply. SIGINT/SIGTERM
  * end the run early with a report. Exit 0 only if every reply was right
  * and none was lost.
  */
@@ -102,17 +105,29 @@ static int check(struct slot *s, const char *text)
 	return strncmp(text, "ok ", 3) || strcmp(text + 3, *v) ? -1 : 0;
 }
 
+static void progress(const char *path, long done, long wrong, long lost)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "done %ld wrong %ld lost %ld\n", done, wrong, lost);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvload (--udp HOST:PORT | --frames LPORT:RPORT:GUESTIP:PORT)\n"
 			"              [-d SECONDS | -n REQUESTS] [-w WINDOW] [-k KEYS] [-s BYTES]\n"
-			"              [--wait MS] [-c REQUEST]\n");
+			"              [--wait MS] [--progress FILE] [-c REQUEST]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *udp = NULL, *frames = NULL, *one = NULL;
+	const char *udp = NULL, *frames = NULL, *one = NULL, *prog_path = NULL;
 	double seconds = 0;
 	long total = 0, wait_ms = 30000;
 	int window = 16;
@@ -130,6 +145,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-k")) nkeys = atoi(v);
 		else if (!strcmp(a, "-s")) vbytes = atoi(v);
 		else if (!strcmp(a, "--wait")) wait_ms = atol(v);
+		else if (!strcmp(a, "--progress")) prog_path = v;
 		else usage();
 	}
 	if (!udp == !frames || window < 1 || window > MAX_WINDOW || nkeys < 1 ||
@@ -158,6 +174,7 @@ int main(int argc, char **argv)
 	prefix = (unsigned)getpid() ^ (unsigned)time(NULL) << 12;
 	static struct slot slots[MAX_WINDOW];
 	long start = ms_now(), done = 0, wrong = 0, lost = 0, resent = 0, stale = 0;
+	long last_progress = 0;
 	int active = window;
 	for (int i = 0; i < window; i++) {
 		slots[i].rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) + prefix;
@@ -172,6 +189,10 @@ int main(int argc, char **argv)
 				(total > 0 && done + active > total);
 		ssize_t r = kvnet_recv(&net, buf, sizeof buf - 1, 20);
 		now = ms_now();
+		if (prog_path && now - last_progress >= 200) {
+			progress(prog_path, done, wrong, lost);
+			last_progress = now;
+		}
 		if (r < 0)
 			break;
 		if (r > 0) {
@@ -223,6 +244,8 @@ int main(int argc, char **argv)
 			kvnet_send(&net, s->req, s->rlen);
 		}
 	}
+	if (prog_path)
+		progress(prog_path, done, wrong, lost);
 	double secs = (double)(ms_now() - start) / 1000.0;
 	printf("kvload: %ld requests in %.2f s = %.0f req/s; checked every reply: %ld wrong, "
 	       "%ld lost, %ld resent, %ld late duplicates\n",

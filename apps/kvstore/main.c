@@ -53,7 +53,8 @@ static void read_config(void)
 		gp_close(h);
 	}
 	if (n < 0) {
-		printf("kvstore: %s: cannot read (%zd): defaults\n", config_path, n);
+		printf("kvstore: %s: cannot read (error %d): defaults\n", config_path,
+		       h < 0 ? -h : (int)-n);
 		n = 0;
 	}
 	text[n] = '\0';
