@@ -74,6 +74,53 @@ void gp_mem_stats(struct gp_mem_stats *st)
 	st->heap = heap_in_use();
 }
 
+/* ---- code patching ---- */
+void *gp_text_alloc(size_t len, const void *near)
+{
+	uint8_t *p = gp_pages_alloc(len, GP_PROT_READ | GP_PROT_WRITE);
+	if (!p)
+		return NULL;
+	/* Pages come from identity-mapped RAM just above the image, so this
+	 * holds unless the guest has more than a GiB; checked all the same. */
+	uint64_t d = p > (const uint8_t *)near ? (uint64_t)(p - (const uint8_t *)near)
+					       : (uint64_t)((const uint8_t *)near - p);
+	if (d + len >= (1ULL << 30)) {
+		gp_pages_free(p, len);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Text is mapped read-only. We write through it with CR0.WP cleared rather
+ * than remapping the page: no page-table change, no TLB flush, and the
+ * window is a few instructions with interrupts off. That is safe because
+ * this kernel runs on one CPU with cooperative threads: while the console
+ * thread patches, no other thread runs, and none can be suspended inside
+ * the bytes (a thread is only ever suspended in a call, and the patched
+ * bytes are a NOP sled at a function's entry). Interrupt handlers do not
+ * run application code. The CPU notices stores to code it may have
+ * prefetched on its own (self-modifying code is coherent on one CPU).
+ */
+int gp_text_patch(void *addr, const void *bytes, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	if (!len || len > 16)
+		return -EINVAL;
+	uint64_t *p0 = pte_lookup(a), *p1 = pte_lookup(a + len - 1);
+	if (!p0 || !p1 || !(*p0 & PTE_P) || !(*p1 & PTE_P))
+		return -EFAULT;
+	uint64_t f = irq_save(), cr0;
+	__asm__ volatile("movq %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("movq %0, %%cr0" ::"r"(cr0 & ~(1ULL << 16)) : "memory");
+	volatile uint8_t *d = addr;
+	for (size_t i = 0; i < len; i++)
+		d[i] = ((const uint8_t *)bytes)[i];
+	__asm__ volatile("movq %0, %%cr0" ::"r"(cr0) : "memory");
+	irq_restore(f);
+	return 0;
+}
+
 static uint16_t pkeys_used = 1; /* key 0 is everyone's default */
 
 int gp_pkey_supported(void) { return cpu_has_pku; }

@@ -59,6 +59,25 @@ for t in "syscall" "sym" "signal" "threads 1000" "timer" "heap" "libc"; do
 done
 echo "in-guest: unknown syscall, symbols, signals, 1000 threads, timer, heap, musl libc"
 
+vm 30 "$K" -- efault
+expect "efault" 0 '^SUCCESS efault' '^read/write:' '^files:' '^time, random'
+vm 30 "$K" -- tls
+expect "tls" 0 '^SUCCESS tls' 'own _Thread_local'
+echo "in-guest: bad pointers to system calls give EFAULT (read/write, files, time, signals); per-thread TLS and errno"
+
+# getrandom: two boots must differ; with RDRAND (TCG's -cpu max has it)
+# nothing may say the bytes are weak; random=weak forces the fallback.
+vm 30 "$K" -- random
+expect "random" 0 '^SUCCESS random' '^random-bytes [0-9a-f]{32}'
+r1=$(grep '^random-bytes' "$out")
+if grep -q 'cpu: rdrand 1' "$out" && grep -q 'NOT cryptographic' "$out"; then bad "random: weak source used although the CPU has RDRAND"; else ok; fi
+vm 30 "$K" -- random
+expect "random again" 0 '^SUCCESS random'
+if [ -n "$r1" ] && [ "$r1" != "$(grep '^random-bytes' "$out")" ]; then ok; else bad "random: two boots gave the same bytes ($r1)"; fi
+vm 30 --cmdline 'random=weak -- ktest random' "$K"
+expect "random without RDRAND" 0 '^SUCCESS random' 'NOT cryptographic'
+echo "getrandom: RDRAND bytes differ across calls and boots, flags, EFAULT; no-RDRAND fallback logged"
+
 # Sleep accuracy against the host's clock: the host stamps the lines the
 # guest prints right before and after a 2000 ms sleep (boot time is not in
 # the span); the span must be within 10%.

@@ -213,8 +213,12 @@ enum {
 struct ovl_bpf_opts {
 	struct ovl_bpf_host host;
 	struct graft_alloc alloc;
-	unsigned prog_flags;   /* EBPF_F_* for every program (JIT, ...) */
+	unsigned prog_flags;   /* EBPF_F_* for programs that run checked */
 	uint64_t budget;       /* instructions per run; 0: the default */
+	/* Programs the verifier accepts (lib/verify; a trace section as
+	 * TRACE, an exec section as EXEC, any other as both) are JIT-compiled
+	 * and run unchecked; the rest run checked. true: all run checked. */
+	bool no_verify;
 };
 
 #define OVL_BPF_MAX_OBJS 16
@@ -245,6 +249,33 @@ void ovl_bpf_services(struct ovl_bpf *b, struct ovl_services *svc);
  */
 void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		   uint64_t ret_addr);
+
+/* ----------------------------------------------------------------------- */
+/* Function-entry patching over the platform (graft/platform.h)           */
+
+/*
+ * A real ovl_bpf_host.hook: bpf_attach rewrites the entry of a function
+ * built with -fpatchable-function-entry=5,0 (five one-byte NOPs, after an
+ * endbr64 if there is one) to call a per-site trampoline, which saves the
+ * argument registers (integer and vector), aligns the stack, calls
+ * ovl_bpf_enter with the arguments and the traced call's return address,
+ * restores them and resumes the body; detach writes the NOPs back exactly.
+ * A function without the NOP entry is refused with an error naming the
+ * flag. Use: create the patcher; give the ovl_bpf a host.hook that calls
+ * ovl_entry_hook(patcher, ...) (or ovl_entry_hook itself when host.ud is
+ * the patcher); create the ovl_bpf, then ovl_entry_bind it. Free the
+ * ovl_bpf first (it detaches), then the patcher, which restores any entry
+ * still patched and frees the trampolines.
+ */
+struct ovl_entry;
+
+enum graft_status ovl_entry_create(struct ovl_entry **out,
+				   const struct graft_alloc *alloc,
+				   struct graft_err *err);
+void ovl_entry_bind(struct ovl_entry *e, struct ovl_bpf *b);
+enum graft_status ovl_entry_hook(void *entry, uint64_t addr, uint32_t site,
+				 bool on, struct graft_err *err);
+void ovl_entry_free(struct ovl_entry *e);
 
 /* ----------------------------------------------------------------------- */
 /* Native programs: load, run, unload                                     */

@@ -25,8 +25,10 @@
  * "pcap:IN,OUT"), GRAFT_IP (our IPv4 address for gp_udp_*). The Linux
  * platform reads them once, when the process starts.
  *
- * Threads share one C-library thread pointer on the unikernel: errno is
- * kept per thread, _Thread_local variables are not (they are shared).
+ * Thread-local storage: on the unikernel each thread has its own thread
+ * pointer and TLS block, so errno and _Thread_local variables are per
+ * thread. On Linux the threads are fibers of one process thread: errno is
+ * kept per thread, _Thread_local variables are shared by all of them.
  */
 #ifndef GRAFT_PLATFORM_H
 #define GRAFT_PLATFORM_H
@@ -66,6 +68,18 @@ int gp_pkey_alloc(void);                                   /* key or -errno */
 int gp_pkey_protect(void *addr, size_t len, int prot, int key);
 uint32_t gp_pkru_read(void);
 void gp_pkru_write(uint32_t pkru);
+
+/* ---- code patching (the overlay's function-entry tracing) ----
+ * gp_text_alloc: zeroed read-write pages within 1 GiB of near, so that a
+ * 5-byte rel32 call at near reaches them (protect them read+exec with
+ * gp_pages_protect before running them); NULL when there is no room.
+ * gp_text_patch: overwrite len (1..16) bytes of the image's code at addr.
+ * The caller guarantees that no thread is executing those bytes (with
+ * cooperative threads: no thread can be suspended inside them); 0,
+ * -EINVAL, -EFAULT (not mapped) or -ENOTSUP where code cannot be written.
+ */
+void *gp_text_alloc(size_t len, const void *near);
+int gp_text_patch(void *addr, const void *bytes, size_t len);
 
 /* ---- cooperative threads ---- */
 struct gp_thread;

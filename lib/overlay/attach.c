@@ -44,6 +44,12 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	if (ovl_bpf_get_obj(b, argv[2], &slot, err) ||
 	    ovl_bpf_find_prog(b, slot, argc > 3 ? argv[3] : NULL, &prog, err))
 		return err->status;
+	if (b->objs[slot].fast[prog] == OVL_USE_EXEC)
+		return graft_errf(err, GRAFT_EPERM,
+				  "%s was verified as an exec program (section %s) "
+				  "and runs unchecked: run it with bpf_exec",
+				  b->objs[slot].elf->progs[prog].name,
+				  b->objs[slot].elf->progs[prog].section);
 	struct ovl_attach *a = NULL;
 	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH && !a; i++)
 		if (!b->att[i].used)
@@ -90,6 +96,7 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	a->site = (uint32_t)site;
 	a->obj = slot;
 	a->prog = prog;
+	a->fast = b->objs[slot].fast[prog] != 0;
 	a->used = true;
 	s->list[s->nprogs++] = (uint8_t)(a - b->att);
 	b->objs[slot].refs++;
@@ -180,6 +187,9 @@ enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 			   (unsigned long long)avg,
 			   (unsigned long long)a->errors,
 			   (unsigned long long)a->missed);
+		const struct ovl_obj *ob = &b->objs[a->obj];
+		ovl_printf(out, "     mode: %s%s%s\n", ovl_bpf_mode(b, ob, a->prog),
+			   a->fast ? "" : "; ", a->fast ? "" : ob->why[a->prog]);
 		if (a->errors)
 			ovl_printf(out, "     last error: %s\n", a->last_error);
 	}

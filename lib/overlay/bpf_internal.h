@@ -16,7 +16,13 @@ struct ovl_obj {
 	unsigned refs;           /* attachments using it */
 	struct graft_elf *elf;
 	struct graft_obj *obj;
+	/* per program: OVL_USE_* it was verified for (and so runs unchecked,
+	 * JIT-compiled); 0: checked. why: the verifier's reason when 0. */
+	uint8_t *fast;
+	char (*why)[112];
 };
+
+enum { OVL_USE_ATTACH = 1, OVL_USE_EXEC = 2 };
 
 /*
  * A function being traced: its entry is hooked while nprogs > 0; list
@@ -40,6 +46,7 @@ struct ovl_attach {
 	uint32_t id;             /* what bpf_detach ID names; never reused */
 	uint32_t site;
 	uint32_t obj, prog;      /* indexes into objs[] and its programs */
+	bool fast;               /* verified: JIT, unchecked */
 	uint64_t hits, errors, missed;
 	uint64_t sampled, sampled_ns;
 	char last_error[96];
@@ -75,6 +82,13 @@ enum graft_status ovl_bpf_find_prog(struct ovl_bpf *b, unsigned slot,
 				    const char *name, unsigned *prog,
 				    struct graft_err *err);
 uint64_t ovl_bpf_now(struct ovl_bpf *b);
+/* Verify o's programs (fastpath.c): fill o->fast, o->why and the EBPF_F_*
+ * each is to be loaded with (flags: one per program). */
+enum graft_status ovl_bpf_classify(struct ovl_bpf *b, struct ovl_obj *o,
+				   unsigned *flags, struct graft_err *err);
+/* "verified, JIT unchecked" or "checked, ..." */
+const char *ovl_bpf_mode(const struct ovl_bpf *b, const struct ovl_obj *o,
+			 unsigned prog);
 
 /* The overlay's own helpers (helpers.c). */
 extern const struct ebpf_helper ovl_helpers[];

@@ -4,10 +4,8 @@
  * after another, with the platform's files, signals, memory figures and
  * symbols, and graft's eBPF and native program services.
  *
- * What the platform does not offer yet is answered as such: bpf_attach
- * needs a way to patch a function entry ("not available here"), and native
- * programs run without protection keys (stats says whether the CPU has
- * them; `run` says "isolation: none").
+ * bpf_attach patches function entries through lib/overlay/entry.c
+ * (functions built with -fpatchable-function-entry=5,0).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +20,7 @@ struct ovl_console {
 	struct ovl_session sess;
 	struct ovl_bpf *bpf;
 	struct ovl_native *nat;
+	struct ovl_entry *entry;
 	struct gp_thread *thr;
 	volatile bool stop;
 	bool connected;
@@ -210,6 +209,13 @@ static uint64_t sym_size(void *ud, const char *name)
 	return gp_sym_lookup(name, &a, &size) ? 0 : (uint64_t)size;
 }
 
+static enum graft_status hook(void *ud, uint64_t addr, uint32_t site, bool on,
+			      struct graft_err *err)
+{
+	struct ovl_console *c = ud;
+	return ovl_entry_hook(c->entry, addr, site, on, err);
+}
+
 static uint64_t now_ns(void *ud)
 {
 	(void)ud;
@@ -312,7 +318,7 @@ enum graft_status ovl_console_start(struct ovl_console **out,
 	c->svc.kill = (struct ovl_service){ cmd_kill, c };
 	c->svc.stats = (struct ovl_service){ cmd_stats, c };
 	struct ovl_bpf_opts bo = {
-		.host = { c, read_file, now_ns, sym_addr, NULL, sym_size },
+		.host = { c, read_file, now_ns, sym_addr, hook, sym_size },
 		.alloc = *a,
 		.prog_flags = opts->prog_flags,
 	};
@@ -321,11 +327,13 @@ enum graft_status ovl_console_start(struct ovl_console **out,
 		.now_ns = now_ns, .pages_alloc = pages_alloc,
 		.pages_protect = pages_protect, .pages_free = pages_free,
 	};
-	if (ovl_bpf_create(&c->bpf, &bo, err) ||
+	if (ovl_entry_create(&c->entry, a, err) ||
+	    ovl_bpf_create(&c->bpf, &bo, err) ||
 	    ovl_native_create(&c->nat, &nh, a, err)) {
 		ovl_console_stop(c);
 		return err->status;
 	}
+	ovl_entry_bind(c->entry, c->bpf);
 	ovl_bpf_services(c->bpf, &c->svc);
 	ovl_native_services(c->nat, &c->svc);
 	c->thr = gp_thread_create(console_main, c, 256 << 10, "overlay");
@@ -345,6 +353,7 @@ void ovl_console_stop(struct ovl_console *c)
 	if (c->thr)
 		gp_thread_join(c->thr);
 	ovl_bpf_free(c->bpf);
+	ovl_entry_free(c->entry);
 	ovl_native_free(c->nat);
 	c->opts.alloc.free(c->opts.alloc.ud, c);
 }
