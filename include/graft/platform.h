@@ -25,8 +25,10 @@
  * "pcap:IN,OUT"), GRAFT_IP (our IPv4 address for gp_udp_*). The Linux
  * platform reads them once, when the process starts.
  *
- * Threads share one C-library thread pointer on the unikernel: errno is
- * kept per thread, _Thread_local variables are not (they are shared).
+ * Thread-local storage: on the unikernel each thread has its own thread
+ * pointer and TLS block, so errno and _Thread_local variables are per
+ * thread. On Linux the threads are fibers of one process thread: errno is
+ * kept per thread, _Thread_local variables are shared by all of them.
  */
 #ifndef GRAFT_PLATFORM_H
 #define GRAFT_PLATFORM_H
