@@ -121,6 +121,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("kvstore: starting on %s\n", gp_name());
 	kv_log_open(log_path);
 	read_config();
 	struct sigaction sa;

@@ -13,8 +13,8 @@ __u64 wild(void *ctx)
 SEC("overlay")
 int spin(__u64 *args)
 {
-	volatile __u64 i = 0;
-	while (i != args[1] + 1 || args[1] == 0)
+	volatile __u64 i = 1;
+	while (i)
 		i++;
 	return 0;
 }
