@@ -370,6 +370,9 @@ ssize_t udp_recv(int s, void *buf, size_t cap, uint32_t *ip, uint16_t *port, uin
 			return -EBADF;
 	}
 	struct dgram *d = &k->q[k->head];
+	/* we may have waited: a thread may have unmapped a caller's buffer */
+	if (user_ok(buf, d->len < cap ? d->len : cap, 1))
+		return -EFAULT;
 	k->head = (k->head + 1) % SOCK_QUEUE;
 	k->len--;
 	size_t n = d->len < cap ? d->len : cap;

@@ -93,6 +93,12 @@ uintptr_t vm_reserve(size_t len); /* virtual range above physical memory */
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define PTE_GUARD (1ULL << 9) /* software bit: absent on purpose, frame kept */
 void mm_guard_page(uintptr_t va);
+/* System call pointers (mm.c): 0 when [p, p+len) may be read (or written)
+ * by the kernel now, else -EFAULT; user_strlen gives the length of a
+ * string of at most max bytes, -EFAULT, or -ENAMETOOLONG. */
+int user_ok(const void *p, size_t len, int write);
+long user_strlen(const char *s, size_t max);
+#define USER_PATH_MAX 4096
 void mm_unguard_page(uintptr_t va);
 void *kmalloc(size_t n);
 void *kzalloc(size_t n);
@@ -121,9 +127,15 @@ int waitq_wait(struct waitq *q, uint64_t deadline_ns);
 void waitq_wake_one(struct waitq *q);
 void waitq_wake_all(struct waitq *q);
 unsigned sched_thread_count(void);
+void thread_set_fs(uint64_t fs); /* the calling thread's thread pointer */
 /* Devices poll from the idle loop; a poller returns nonzero if it did work. */
 void sched_add_poller(int (*fn)(void *), void *arg);
 void ctx_switch(uint64_t *save_rsp, uint64_t new_rsp); /* entry.S */
+
+/* ---- random bytes (random.c) ---- */
+int random_hw(void); /* nonzero when the CPU has RDRAND */
+int random_fill(void *buf, size_t n, int seed_grade); /* 0 or -EIO */
+long sys_getrandom(void *buf, size_t n, unsigned flags);
 
 /* ---- symbols (syms.c) ---- */
 size_t sym_count(void);

@@ -51,11 +51,8 @@ static _Noreturn void start_app(void)
 	tls_phdr.p_filesz = (uintptr_t)(__tdata_end - __tdata_start);
 	tls_phdr.p_memsz = (uintptr_t)__tls_memsz;
 	tls_phdr.p_align = (uintptr_t)__tls_align ? (uintptr_t)__tls_align : 1;
-	uint64_t seed = rdtsc();
-	for (int i = 0; i < 16; i++) {
-		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-		at_random[i] = (uint8_t)(seed >> 56);
-	}
+	if (random_fill(at_random, sizeof at_random, 0))
+		kpanic("no random bytes for AT_RANDOM");
 	uintptr_t aux[] = {
 		AT_PHDR, (uintptr_t)&tls_phdr, AT_PHNUM, 1, AT_PHENT, sizeof tls_phdr,
 		AT_PAGESZ, PAGE_SIZE, AT_RANDOM, (uintptr_t)at_random,
@@ -86,6 +83,11 @@ void kmain(uint32_t start_info)
 	sched_init();
 	irq_enable();
 	char err[128];
+	if (strlen(boot.cmdline) >= sizeof cmdline_text) { /* never cut it silently */
+		kprintf("graft: kernel command line: %zu bytes, at most %zu\n", strlen(boot.cmdline),
+			sizeof cmdline_text - 1);
+		kexit(KEXIT_CMDLINE);
+	}
 	if (cmdline_parse(cmdline_text, cmdline_words, sizeof cmdline_words, &cl, err, sizeof err)) {
 		kprintf("graft: %s\n", err);
 		kexit(KEXIT_CMDLINE);

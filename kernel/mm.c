@@ -8,10 +8,10 @@
  * with SMAP/SMEP off. Frames are tracked in a bitmap placed right after
  * the image. Virtual ranges for mmap() come from a bump region above 512 GiB.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kernel.h"
-
 
 #define SMALL_LIMIT (64ULL << 20)
 #define VM_BASE 0x8000000000ULL
@@ -246,4 +246,79 @@ void mm_unguard_page(uintptr_t va)
 		*pte = (*pte & PTE_ADDR) | PTE_P | PTE_W | PTE_U | PTE_NX;
 		invlpg(va);
 	}
+}
+
+/*
+ * Pointers from system calls. We check them by walking the page tables
+ * before use rather than by copying with a fault fixup: there is one CPU
+ * and threads never preempt, so nothing can change a mapping between the
+ * check and the use unless the call itself blocks, and the exception path
+ * (cpu.c) stays free of kernel-side recovery. The walk follows what the
+ * CPU checks for a ring-0 data access: present at every level, writable
+ * at every level for a write (CR0.WP is set), and, with protection keys
+ * on, the page's key not denied by PKRU. Calls that wait (a socket
+ * receive, a 9p reply) check again after waiting, before they copy.
+ */
+static uint64_t access_entry(uintptr_t va, uint64_t *span)
+{
+	uint64_t *t = pml4, acc = PTE_P | PTE_W;
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+		acc &= e;
+		if (!(e & PTE_P))
+			return 0;
+		if (shift == 12 || (shift == 21 && (e & PTE_PS))) {
+			*span = 1ULL << shift;
+			return (e & ~(PTE_P | PTE_W)) | acc;
+		}
+		if (e & PTE_PS) /* 1 GiB pages: not used by mm_init */
+			return 0;
+		t = (uint64_t *)(e & PTE_ADDR);
+	}
+	return 0;
+}
+
+static uint32_t rdpkru(void)
+{
+	uint32_t eax, edx;
+	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
+	return eax;
+}
+
+int user_ok(const void *p, size_t len, int write)
+{
+	uintptr_t va = (uintptr_t)p;
+	if (!len)
+		return 0;
+	if (va + len < va || va + len > (1ULL << 47))
+		return -EFAULT;
+	uint32_t pkru = cpu_has_pku ? rdpkru() : 0;
+	uintptr_t end = va + len;
+	while (va < end) {
+		uint64_t span = 0, e = access_entry(va, &span);
+		if (!(e & PTE_P) || (write && !(e & PTE_W)))
+			return -EFAULT;
+		unsigned key = (unsigned)(e >> PTE_PKEY_SHIFT) & 15;
+		if ((pkru >> (2 * key)) & (write ? 3 : 1))
+			return -EFAULT;
+		va = (va & ~(span - 1)) + span;
+	}
+	return 0;
+}
+
+long user_strlen(const char *s, size_t max)
+{
+	uintptr_t va = (uintptr_t)s;
+	size_t n = 0;
+	while (n < max) {
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (user_ok((const void *)va, 1, 0))
+			return -EFAULT;
+		const char *z = memchr((const void *)va, 0, chunk < max - n ? chunk : max - n);
+		if (z)
+			return (long)(n + (size_t)(z - (const char *)va));
+		n += chunk;
+		va += chunk;
+	}
+	return -ENAMETOOLONG;
 }

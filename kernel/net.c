@@ -133,9 +133,12 @@ void net_init(void)
 			tx_free[ntx_free++] = b;
 	}
 	ntx_total = ntx_free;
+	/* The interrupt first: a frame may come the moment the device is
+	 * ready, and an IRQ line shared with a device already running would
+	 * otherwise stay raised with nobody reading our ISR (a storm). */
+	devices_register_irq(&dev);
 	virtio_ready(&dev);
 	vq_kick(&rxq);
-	devices_register_irq(&dev);
 	sched_add_poller(net_poll, NULL);
 	present = 1;
 	ip_init();

@@ -235,6 +235,11 @@ static long pf_read(struct file *f, void *buf, size_t n, uint64_t off)
 			unlock();
 			return got ? (long)got : -EPROTO;
 		}
+		/* we waited: another thread may have unmapped the buffer */
+		if (user_ok((uint8_t *)buf + got, count, 1)) {
+			unlock();
+			return got ? (long)got : -EFAULT;
+		}
 		memcpy((uint8_t *)buf + got, data, count);
 		got += count;
 		if (count < want)
@@ -257,6 +262,10 @@ static long pf_write(struct file *f, const void *buf, size_t n, uint64_t off)
 		p9_u32(&m, pf->fid);
 		p9_u64(&m, off + put);
 		p9_u32(&m, want);
+		if (put && user_ok((const uint8_t *)buf + put, want, 0)) { /* after a wait */
+			unlock();
+			return (long)put;
+		}
 		p9_bytes(&m, (const uint8_t *)buf + put, want);
 		int e = rpc(&m, P9_TWRITE, tag, &r);
 		if (e) {
@@ -399,6 +408,9 @@ static int do_open(const char *path, int flags, int mode, struct file *f)
 		iounit = p9_get32(&r);
 		if (r.bad)
 			e = -EPROTO;
+		/* QEMU opens a directory whatever the mode; Linux refuses writes */
+		else if ((qid.type & 0x80) && (flags & O_ACCMODE) != O_RDONLY)
+			e = -EISDIR;
 	}
 	if (e) {
 		clunk((uint32_t)fid);

@@ -8,8 +8,10 @@
  * arms the one-shot timer for the earliest deadline and halts.
  *
  * Each thread has its own stack with an absent guard page below it, and its
- * own errno (saved and restored around switches, since all threads share
- * musl's single thread pointer).
+ * own thread pointer (FS base, switched with the stack): a fresh copy of
+ * the image's PT_TLS block under a copy of musl's thread descriptor, so
+ * _Thread_local variables and errno (which musl keeps in the descriptor)
+ * are per thread. See tls_create for what is copied and why.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,7 +31,8 @@ struct thread {
 	uint64_t deadline;
 	struct waitq *waiting;
 	struct waitq joiners;
-	int errno_val;
+	uint64_t fs_base;         /* thread pointer: musl's descriptor */
+	void *tls;                /* block holding TLS + descriptor; NULL for main */
 	void (*fn)(void *);
 	void *arg;
 	char name[24];
@@ -159,9 +162,59 @@ static int run_pollers(void)
 	return did;
 }
 
-static int *errno_loc(void)
+/*
+ * A thread's TLS, x86-64 variant II: the TLS block ends at the thread
+ * pointer, which points at musl's thread descriptor (struct pthread, whose
+ * first word is its own address, %fs:0, and which holds errno and the
+ * stack-protector canary at %fs:0x28). musl's struct pthread is private,
+ * so we copy the main thread's descriptor (made by musl's __init_tls) as a
+ * template: locale, canary, tid and the rest stay valid, and only the
+ * self and dtv words (ABI, offsets 0 and 8) are ours to fix. TD_COPY
+ * covers musl 1.2.x's 216-byte descriptor with room to spare; what lies
+ * past the real descriptor is copied but never read. The TLS offset is
+ * computed the way musl and the linker do (TP - offset is the block).
+ */
+#define TD_COPY 256
+#define TD_MIN 216
+extern char __tdata_start[], __tdata_end[], __tls_memsz[], __tls_align[];
+extern int libc_fs_set;
+
+static uint64_t tls_create(void **block)
 {
-	return __errno_location();
+	uint64_t tmpl = main_thread.fs_base;
+	static int odd_logged;
+	if (*(uint64_t *)tmpl != tmpl) { /* not the descriptor we know: share it */
+		if (!odd_logged++)
+			kprintf("graft: the C library's thread pointer is not self-referent: threads share TLS\n");
+		*block = NULL;
+		return tmpl;
+	}
+	size_t memsz = (size_t)(uintptr_t)__tls_memsz, align = (size_t)(uintptr_t)__tls_align;
+	if (align < 16)
+		align = 16;
+	size_t off = memsz + ((-memsz - (uintptr_t)__tdata_start) & (align - 1));
+	size_t copy = TD_COPY;
+	if (user_ok((void *)tmpl, copy, 0)) /* template near the end of its mapping */
+		copy = ALIGN_UP(tmpl + TD_MIN, PAGE_SIZE) - tmpl;
+	uint8_t *raw = kzalloc(off + TD_COPY + 2 * sizeof(uint64_t) + align);
+	if (!raw)
+		return 0;
+	uintptr_t tp = ALIGN_UP((uintptr_t)raw + off, align);
+	memcpy((void *)(tp - off), __tdata_start, (size_t)(__tdata_end - __tdata_start));
+	memcpy((void *)tp, (void *)tmpl, copy < TD_COPY ? copy : TD_COPY);
+	uint64_t *dtv = (uint64_t *)(tp + TD_COPY); /* one module: the image */
+	dtv[0] = 1;
+	dtv[1] = tp - off;
+	((uint64_t *)tp)[0] = tp;
+	((uint64_t *)tp)[1] = (uint64_t)dtv;
+	*block = raw;
+	return tp;
+}
+
+void thread_set_fs(uint64_t fs)
+{
+	current->fs_base = fs;
+	wrmsr(0xc0000100, fs);
 }
 
 /* Pick the next thread and switch to it; the caller has queued itself or not. */
@@ -196,10 +249,9 @@ static void schedule(void)
 	if (next == current)
 		return;
 	struct thread *prev = current;
-	int *e = errno_loc();
-	prev->errno_val = *e;
 	current = next;
-	*e = next->errno_val;
+	if (next->fs_base != prev->fs_base)
+		wrmsr(0xc0000100, next->fs_base);
 	ctx_switch(&prev->rsp, next->rsp);
 }
 
@@ -216,6 +268,8 @@ void thread_start(void *a, void *b)
 	(void)b;
 	struct thread *t = a;
 	irq_enable();
+	if (t->tls)
+		errno = 0; /* the template's value was copied */
 	t->fn(t->arg);
 	t->state = T_DONE;
 	waitq_wake_all(&t->joiners);
@@ -237,12 +291,21 @@ struct thread *thread_create(void (*fn)(void *), void *arg, size_t stack, const 
 		return NULL;
 	}
 	t->stack_pages = pages;
+	t->fs_base = current->fs_base; /* before musl's start-up: the boot TP */
+	if (libc_fs_set) {
+		t->fs_base = tls_create(&t->tls);
+		if (!t->fs_base) {
+			page_free(t->stack, pages);
+			kfree(t);
+			return NULL;
+		}
+	}
 	mm_guard_page((uintptr_t)t->stack);
 	t->fn = fn;
 	t->arg = arg;
 	strncpy(t->name, name ? name : "thread", sizeof t->name - 1);
 	uint64_t *sp = (uint64_t *)(t->stack + pages * PAGE_SIZE);
-	*--sp = 0;                           /* alignment: entry sees rsp % 16 == 8 */
+	/* The trampoline's call then enters thread_start with rsp % 16 == 8. */
 	*--sp = (uint64_t)thread_trampoline; /* ret */
 	*--sp = 0;                           /* rbp */
 	*--sp = 0;                           /* rbx */
@@ -266,6 +329,7 @@ int thread_join(struct thread *t)
 		waitq_wait(&t->joiners, 0);
 	mm_unguard_page((uintptr_t)t->stack);
 	page_free(t->stack, t->stack_pages);
+	kfree(t->tls);
 	kfree(t);
 	nthreads--;
 	return 0;
@@ -311,5 +375,6 @@ void waitq_wake_all(struct waitq *q)
 void sched_init(void)
 {
 	main_thread.state = T_RUNNABLE;
+	main_thread.fs_base = rdmsr(0xc0000100);
 	(void)timer_irqs;
 }

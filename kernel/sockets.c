@@ -3,6 +3,8 @@
  * connect, sendto, recvfrom, read/write, setsockopt SO_RCVTIMEO,
  * getsockname), as system calls over the compact UDP path of ip.c. Only
  * AF_INET datagram sockets; a blocking receive yields to other threads.
+ * Addresses, buffers and lengths are checked with user_ok (mm.c) before
+ * anything is sent or taken off a queue: a bad pointer gives -EFAULT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +115,10 @@ static const struct file_ops sock_ops = {
 static int addr_in(const void *addr, long len, uint32_t *ip, uint16_t *port)
 {
 	const struct sockaddr_in *a = addr;
+	if (len < 0 || len > 128)
+		return -EINVAL;
+	if (user_ok(addr, (size_t)len, 0))
+		return -EFAULT;
 	if (!addr || len < (long)sizeof *a || a->sin_family != AF_INET)
 		return -EINVAL;
 	*ip = ntohl(a->sin_addr.s_addr);
@@ -156,8 +162,9 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 		uint16_t port;
 		if (!u)
 			return -ENOTSOCK;
-		if (addr_in((const void *)a1, a2, &ip, &port))
-			return -EINVAL;
+		int e = addr_in((const void *)a1, a2, &ip, &port);
+		if (e)
+			return e;
 		if (u->s >= 0)
 			return -EINVAL;
 		if (ip && ip != ip_addr() && ip != 0x7f000001)
@@ -180,9 +187,12 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 		uint16_t port = 0;
 		if (!u)
 			return -ENOTSOCK;
+		if (user_ok((const void *)a1, (size_t)a2, 0))
+			return -EFAULT;
 		if (a4) {
-			if (addr_in((const void *)a4, a5, &ip, &port))
-				return -EINVAL;
+			int e = addr_in((const void *)a4, a5, &ip, &port);
+			if (e)
+				return e;
 		} else {
 			ip = u->peer_ip, port = u->peer_port;
 		}
@@ -194,8 +204,14 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 		if (!u)
 			return -ENOTSOCK;
 		struct sockaddr_in from;
+		if (user_ok((void *)a1, (size_t)a2, 1))
+			return -EFAULT;
+		if (a4 && a5 && (user_ok((void *)a5, sizeof(socklen_t), 1) ||
+				 user_ok((void *)a4, *(socklen_t *)a5, 1)))
+			return -EFAULT;
 		long r = do_recv(u, (void *)a1, (size_t)a2, (a3 & MSG_DONTWAIT) || (f->flags & O_NONBLOCK), &from);
-		if (r >= 0 && a4 && a5) {
+		if (r >= 0 && a4 && a5 && !user_ok((void *)a5, sizeof(socklen_t), 1) &&
+		    !user_ok((void *)a4, *(socklen_t *)a5, 1)) { /* again: we may have waited */
 			socklen_t *lenp = (socklen_t *)a5;
 			size_t n = *lenp < sizeof from ? *lenp : sizeof from;
 			memcpy((void *)a4, &from, n);
@@ -207,6 +223,8 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 		struct usock *u = sock_of(a0);
 		if (!u)
 			return -ENOTSOCK;
+		if (user_ok((void *)a2, sizeof(socklen_t), 1) || user_ok((void *)a1, *(socklen_t *)a2, 1))
+			return -EFAULT;
 		int e = ensure_bound(u);
 		if (e)
 			return e;
@@ -227,6 +245,8 @@ long sys_socket(long nr, long a0, long a1, long a2, long a3, long a4, long a5, i
 			return -ENOTSOCK;
 		if (a1 == SOL_SOCKET && a2 == SO_RCVTIMEO) {
 			const struct timeval *tv = (const struct timeval *)a3;
+			if (a4 >= (long)sizeof *tv && user_ok(tv, sizeof *tv, 0))
+				return -EFAULT;
 			if (a4 < (long)sizeof *tv || tv->tv_sec < 0 || tv->tv_usec < 0)
 				return -EINVAL;
 			u->rcvtimeo_ns = (uint64_t)tv->tv_sec * 1000000000ULL + (uint64_t)tv->tv_usec * 1000ULL;

@@ -3,7 +3,8 @@
  *
  * Files go to vfs.c (sys_file); memory, time, identity, signals and exit
  * are here. Anything else returns -ENOSYS and is logged once per number,
- * so an application that needs more says so on the serial log.
+ * so an application that needs more says so on the serial log. Pointers
+ * are checked with user_ok (mm.c) first: a bad one gives -EFAULT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,7 +21,6 @@
 
 static uint8_t enosys_logged[512 / 8];
 static uintptr_t brk_cur = BRK_BASE;
-static uint64_t rng_state;
 static uint64_t wall_base_ns; /* realtime at boot, from the CMOS clock */
 int libc_fs_set;
 
@@ -137,6 +137,8 @@ static long sys_clock_gettime(long clk, struct timespec *ts)
 	} else if (clk < 0 || clk > CLOCK_BOOTTIME) {
 		return -EINVAL;
 	}
+	if (user_ok(ts, sizeof *ts, 1))
+		return -EFAULT;
 	ts->tv_sec = (time_t)(ns / 1000000000ULL);
 	ts->tv_nsec = (long)(ns % 1000000000ULL);
 	return 0;
@@ -144,28 +146,14 @@ static long sys_clock_gettime(long clk, struct timespec *ts)
 
 static long sys_sleep(const struct timespec *req, struct timespec *rem, int absolute)
 {
-	if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
+	(void)rem; /* written only when a signal interrupts the sleep: never */
+	if (user_ok(req, sizeof *req, 0))
+		return -EFAULT;
+	if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0)
 		return -EINVAL;
 	uint64_t ns = (uint64_t)req->tv_sec * 1000000000ULL + (uint64_t)req->tv_nsec;
 	thread_sleep_until(absolute ? ns : time_ns() + ns);
-	if (rem)
-		rem->tv_sec = 0, rem->tv_nsec = 0;
 	return 0;
-}
-
-static long sys_getrandom(uint8_t *buf, size_t n)
-{
-	/* Not cryptographic: a mixer over the TSC (no virtio-rng yet). */
-	if (!rng_state)
-		rng_state = rdtsc() | 1;
-	for (size_t i = 0; i < n; i++) {
-		rng_state ^= rdtsc();
-		rng_state ^= rng_state << 13;
-		rng_state ^= rng_state >> 7;
-		rng_state ^= rng_state << 17;
-		buf[i] = (uint8_t)(rng_state >> 32);
-	}
-	return (long)n;
 }
 
 /* Deliver a signal synchronously on the calling thread (used by kill/tkill
@@ -192,6 +180,8 @@ static long sys_sigaction(long sig, const struct k_sigaction *act, struct k_siga
 {
 	if (sig <= 0 || sig > 64 || sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
+	if ((act && user_ok(act, sizeof *act, 0)) || (old && user_ok(old, sizeof *old, 1)))
+		return -EFAULT;
 	if (old)
 		*old = sigactions[sig];
 	if (act)
@@ -222,6 +212,8 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	case SYS_madvise: return 0;
 	case SYS_clock_gettime: return sys_clock_gettime(a0, (struct timespec *)a1);
 	case SYS_clock_getres:
+		if (a1 && user_ok((void *)a1, sizeof(struct timespec), 1))
+			return -EFAULT;
 		if (a1)
 			((struct timespec *)a1)->tv_sec = 0, ((struct timespec *)a1)->tv_nsec = 1;
 		return 0;
@@ -229,14 +221,16 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	case SYS_clock_nanosleep:
 		return sys_sleep((const struct timespec *)a2, (struct timespec *)a3, (a1 & TIMER_ABSTIME) != 0);
 	case SYS_sched_yield: thread_yield(); return 0;
-	case SYS_getrandom: return sys_getrandom((uint8_t *)a0, (size_t)a1);
+	case SYS_getrandom: return sys_getrandom((void *)a0, (size_t)a1, (unsigned)a2);
 	case SYS_arch_prctl:
 		if (a0 == 0x1002) { /* ARCH_SET_FS */
-			wrmsr(0xc0000100, (uint64_t)a1);
+			thread_set_fs((uint64_t)a1);
 			libc_fs_set = 1;
 			return 0;
 		}
 		if (a0 == 0x1003) { /* ARCH_GET_FS */
+			if (user_ok((void *)a1, 8, 1))
+				return -EFAULT;
 			*(uint64_t *)a1 = rdmsr(0xc0000100);
 			return 0;
 		}
@@ -246,11 +240,18 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	case SYS_getppid: return 0;
 	case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid: return 0;
 	case SYS_futex: return 0; /* one thread pointer, cooperative: nothing waits */
-	case SYS_rt_sigprocmask: return 0;
+	case SYS_rt_sigprocmask: /* nothing is ever blocked */
+		if ((a1 && user_ok((void *)a1, 8, 0)) || (a2 && user_ok((void *)a2, 8, 1)))
+			return -EFAULT;
+		if (a2)
+			*(uint64_t *)a2 = 0;
+		return 0;
 	case SYS_rt_sigaction: return sys_sigaction(a0, (const struct k_sigaction *)a1, (struct k_sigaction *)a2);
 	case SYS_kill: case SYS_tkill: return signal_deliver((int)a1);
 	case SYS_uname: {
 		struct utsname *u = (struct utsname *)a0;
+		if (user_ok(u, sizeof *u, 1))
+			return -EFAULT;
 		memset(u, 0, sizeof *u);
 		strcpy(u->sysname, "graft");
 		strcpy(u->nodename, "graft");
@@ -267,8 +268,11 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	default:
 		break;
 	}
-	if (nr >= 0 && nr < 512 && !(enosys_logged[nr / 8] & (1u << (nr % 8)))) {
-		enosys_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	static int big_logged; /* numbers past the table: logged once in all */
+	int first = nr >= 0 && nr < 512 ? !(enosys_logged[nr / 8] & (1u << (nr % 8))) : !big_logged++;
+	if (first) {
+		if (nr >= 0 && nr < 512)
+			enosys_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
 		kprintf("graft: unsupported system call %ld (args %#lx, %#lx, %#lx): ENOSYS\n", nr, a0, a1, a2);
 	}
 	return -ENOSYS;

@@ -164,13 +164,13 @@ void vcon_init(void)
 		}
 		post_rx(rx_bufs[i]);
 	}
+	devices_register_irq(&dev); /* before the device can interrupt: see net.c */
 	virtio_ready(&dev);
 	vq_kick(&rxq);
 	if (multiport) {
 		vq_kick(&crxq);
 		ctrl_send(0xffffffffu, DEVICE_READY, 1);
 	}
-	devices_register_irq(&dev);
 	sched_add_poller(vcon_poll, NULL);
 	present = 1;
 }

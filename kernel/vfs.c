@@ -4,6 +4,9 @@
  * directory is always '/'), then handed to the file system mounted at the
  * longest matching prefix with the prefix stripped. fds 0-2 are the serial
  * console; reading fd 0 returns end of file.
+ *
+ * Every pointer from the application is checked (user_ok, user_strlen in
+ * mm.c) before the file systems see it, so a bad one gives -EFAULT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +76,10 @@ void vfs_init(void)
 static int normalize(const char *path, char *out)
 {
 	size_t o = 0;
-	if (!path || !*path)
+	long len = user_strlen(path, USER_PATH_MAX);
+	if (len < 0)
+		return (int)len;
+	if (!len)
 		return -ENOENT;
 	out[o++] = '/';
 	while (*path) {
@@ -155,6 +161,19 @@ static void file_put(struct file *f)
 	}
 }
 
+/* A path under /share that the root file system does not have: say why
+ * once (no 9p device, so nothing is mounted there). */
+static long share_hint(const char *norm, int m, long r)
+{
+	static int said;
+	if (r == -ENOENT && !said && mounts[m].prefix[1] == '\0' && !strncmp(norm, "/share", 6) &&
+	    (norm[6] == '/' || !norm[6])) {
+		said = 1;
+		kprintf("graft: %s: nothing is mounted at /share (no 9p device; graft vm run --share DIR)\n", norm);
+	}
+	return r;
+}
+
 static long do_open(const char *path, int flags, int mode)
 {
 	char norm[PATH_MAX_LEN];
@@ -175,7 +194,7 @@ static long do_open(const char *path, int flags, int mode)
 	int r = mounts[m].ops->open(mounts[m].fs, rel, flags, mode, f);
 	if (r) {
 		kfree(f);
-		return r;
+		return share_hint(norm, m, r);
 	}
 	fds[fd] = f;
 	return fd;
@@ -190,7 +209,10 @@ static long path_op(const char *path, int op, void *arg)
 		return m;
 	const struct fs_ops *ops = mounts[m].ops;
 	switch (op) {
-	case 0: return ops->stat(mounts[m].fs, rel, arg);
+	case 0:
+		if (user_ok(arg, sizeof(struct stat), 1))
+			return -EFAULT;
+		return share_hint(norm, m, ops->stat(mounts[m].fs, rel, arg));
 	case 1: return ops->mkdir ? ops->mkdir(mounts[m].fs, rel, (int)(uintptr_t)arg) : -EROFS;
 	case 2: return ops->unlink ? ops->unlink(mounts[m].fs, rel, (int)(uintptr_t)arg) : -EROFS;
 	}
@@ -208,6 +230,8 @@ static long do_rw(long fd, void *buf, size_t n, int write, long pos)
 		write ? (long (*)(struct file *, void *, size_t, uint64_t))f->ops->write : f->ops->read;
 	if (!op)
 		return -EINVAL;
+	if (user_ok(buf, n, !write))
+		return -EFAULT;
 	uint64_t off = pos >= 0 ? (uint64_t)pos : f->off;
 	if (write && pos < 0 && (f->flags & O_APPEND) && f->ops->fstat) {
 		struct stat st;
@@ -223,8 +247,15 @@ static long do_rw(long fd, void *buf, size_t n, int write, long pos)
 static long do_rwv(long fd, const struct iovec *iov, long cnt, int write)
 {
 	long total = 0;
+	if (!fd_get(fd))
+		return -EBADF;
 	if (cnt < 0 || cnt > 1024)
 		return -EINVAL;
+	if (user_ok(iov, (size_t)cnt * sizeof *iov, 0))
+		return -EFAULT;
+	for (long i = 0; i < cnt; i++)
+		if (user_ok(iov[i].iov_base, iov[i].iov_len, !write))
+			return -EFAULT;
 	for (long i = 0; i < cnt; i++) {
 		if (!iov[i].iov_len)
 			continue;
@@ -266,6 +297,8 @@ static long do_fstat(long fd, struct stat *st)
 	struct file *f = fd_get(fd);
 	if (!f)
 		return -EBADF;
+	if (user_ok(st, sizeof *st, 1))
+		return -EFAULT;
 	return f->ops->fstat ? f->ops->fstat(f, st) : -EINVAL;
 }
 
@@ -300,6 +333,8 @@ long sys_file(long nr, long a0, long a1, long a2, long a3, int *handled)
 	case SYS_writev: return do_rwv(a0, (const struct iovec *)a1, a2, 1);
 	case SYS_open: return do_open((const char *)a0, (int)a1, (int)a2);
 	case SYS_openat:
+		if (user_strlen((const char *)a1, USER_PATH_MAX) < 0)
+			return user_strlen((const char *)a1, USER_PATH_MAX);
 		if ((int)a0 != AT_FDCWD && ((const char *)a1)[0] != '/')
 			return -ENOTSUP;
 		return do_open((const char *)a1, (int)a2, (int)a3);
@@ -315,6 +350,8 @@ long sys_file(long nr, long a0, long a1, long a2, long a3, int *handled)
 	case SYS_fstat: return do_fstat(a0, (struct stat *)a1);
 	case SYS_stat: case SYS_lstat: return path_op((const char *)a0, 0, (void *)a1);
 	case SYS_newfstatat:
+		if (user_strlen((const char *)a1, USER_PATH_MAX) < 0)
+			return user_strlen((const char *)a1, USER_PATH_MAX);
 		if ((a3 & AT_EMPTY_PATH) && !*(const char *)a1)
 			return do_fstat(a0, (struct stat *)a2);
 		if ((int)a0 != AT_FDCWD && ((const char *)a1)[0] != '/')
@@ -333,7 +370,9 @@ long sys_file(long nr, long a0, long a1, long a2, long a3, int *handled)
 		struct file *f = fd_get(a0);
 		if (!f)
 			return -EBADF;
-		return f->ops->getdents ? f->ops->getdents(f, (void *)a1, (size_t)a2) : -ENOTDIR;
+		if (!f->ops->getdents)
+			return -ENOTDIR;
+		return user_ok((void *)a1, (size_t)a2, 1) ? -EFAULT : f->ops->getdents(f, (void *)a1, (size_t)a2);
 	}
 	case SYS_ftruncate: {
 		struct file *f = fd_get(a0);
@@ -347,6 +386,8 @@ long sys_file(long nr, long a0, long a1, long a2, long a3, int *handled)
 			return -EBADF;
 		if (fds[a0] == &console_file && a1 == TIOCGWINSZ) {
 			struct winsize *w = (struct winsize *)a2;
+			if (user_ok(w, sizeof *w, 1))
+				return -EFAULT;
 			w->ws_row = 24, w->ws_col = 80, w->ws_xpixel = w->ws_ypixel = 0;
 			return 0;
 		}
@@ -389,6 +430,8 @@ long sys_file(long nr, long a0, long a1, long a2, long a3, int *handled)
 	case SYS_getcwd:
 		if ((size_t)a1 < 2)
 			return -ERANGE;
+		if (user_ok((void *)a0, 2, 1))
+			return -EFAULT;
 		strcpy((char *)a0, "/");
 		return 2;
 	}

@@ -20,7 +20,8 @@ KCFLAGS := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -ffreestanding -fno-pie -fno-pi
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-nostdinc -isystem $(MUSL_INC) -isystem $(GCC_INC) -Iinclude -Ikernel -MMD -MP
 # Extra flags for application code in images (e.g. patchable function
-# entries for tracing); other areas may append.
+# entries for tracing); other areas may append. APP_EXTRA_CFLAGS_NAME adds
+# flags for app NAME's own objects only, on both platforms.
 KAPP_EXTRA_CFLAGS ?=
 APP_KCFLAGS = $(KAPP_EXTRA_CFLAGS) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -fno-pie -fno-pic \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -44,7 +45,7 @@ $(KBUILD)/obj/%.S.o: kernel/%.S
 
 $(KBUILD)/apps/%.o: apps/%.c
 	@mkdir -p $(@D)
-	$(CC) $(APP_KCFLAGS) -c $< -o $@
+	$(CC) $(APP_KCFLAGS) $(APP_EXTRA_CFLAGS_$(*D)) -c $< -o $@
 
 $(MKSYMS): kernel/mksyms.c kernel/symtab.h
 	@mkdir -p $(@D)
@@ -89,7 +90,7 @@ $(KBUILD)/%.elf: $(KERNEL_OBJS) $$(call kernel_app_objs,$$*) \
 
 $(BUILD)/apps/%: $$(wildcard apps/$$*/*.c apps/$$*/*.h) include/graft/platform.h $(PLAT) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -fno-omit-frame-pointer -Iinclude $(LDFLAGS) -o $@ $(filter %.c,$^) $(PLAT) $(LIB) $(LDLIBS)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(APP_EXTRA_CFLAGS_$*) -fno-omit-frame-pointer -Iinclude $(LDFLAGS) -o $@ $(filter %.c,$^) $(GRAFT_LIBS) $(LDLIBS)
 
 kernel: $(IMAGES) $(LINUX_APPS)
 .PHONY: kernel

@@ -27,10 +27,10 @@ if [ -f "$f" ] && [ "$(stat -c %s "$f")" -eq 20000 ] && [ "$(head -c 20 "$f")" =
 vm 30 --share "$work/share" "$K" -- libc
 expect "musl on the RAM fs with a share mounted" 0 '^SUCCESS libc'
 vm 20 "$K" -- files /share
-expect "9p missing share" 1 'FAILURE files: create /share/from-guest.txt: -2'
+expect "9p missing share" 1 'FAILURE files: create /share/from-guest.txt: -2' 'nothing is mounted at /share \(no 9p device'
 vm 20 --share /nonexistent "$K" -- files /share
 expect "missing share directory" 1 'not a directory'
-echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; missing share reported"
+echo "9p: create/write/read back/readdir/mkdir/unlink checked by the host; server errors (EEXIST, ENOTEMPTY, EISDIR, ENOENT); missing share reported"
 
 # Console echo: QEMU serves the socket; the client retries until the guest is up.
 sock=$work/console.sock
@@ -56,7 +56,10 @@ vm 30 --net socket:$pb:$pa --ip 10.0.0.2 "$K" -- sock client 10.0.0.1 7000 5
 expect "BSD sockets client guest" 0 '^SUCCESS sock' '5 socket datagrams answered'
 wait "$spid"; src=$?
 if [ "$src" -eq 0 ] && grep -q '^SUCCESS sock' "$work/sserver.out"; then ok; else cp "$work/sserver.out" "$out"; bad "BSD sockets server guest exit $src"; fi
-echo "net: two guests exchange UDP datagrams over a QEMU socket netdev (platform API and BSD sockets)"
+pa=$((30000 + RANDOM % 20000))
+vm 30 --net socket:$pa:$((pa + 1)) --ip 10.0.0.1 "$K" -- efault
+expect "socket calls with bad pointers" 0 '^SUCCESS efault' '^sockets: bind, connect'
+echo "net: two guests exchange UDP datagrams over a QEMU socket netdev (platform API and BSD sockets); socket calls give EFAULT"
 
 # Ping: the guest's kernel answers ARP and ICMP echo; the host side is the
 # Linux platform's raw frames in QEMU's socket-netdev format.

@@ -38,11 +38,11 @@ for how in $hows; do
 done
 echo "linux: argv, exit code, faults reported with symbols"
 
-for t in syscall sym signal "threads 1000" timer heap libc pkey; do
+for t in syscall sym signal "threads 1000" timer heap libc pkey efault random tls; do
 	run 60 $t
 	expect "linux $t" 0 "^SUCCESS ${t%% *}"
 done
-echo "linux: unknown syscall, symbols, signals, 1000 threads, timer, heap, libc, protection keys (where the CPU has them)"
+echo "linux: unknown syscall, symbols, signals, 1000 threads, timer, heap, libc, protection keys (where the CPU has them), EFAULT, getrandom, per-thread errno"
 
 printf "hello from the host" > "$work/share/from-host.txt"
 run 20 files /share "hello from the host"

@@ -136,8 +136,8 @@ static void *client(void *arg)
 	EXPECT(fd, "bpf_exec faulty.o peek 16\n",
 	       "invalid load of 8 bytes at 0x10");
 	EXPECT(fd, "bpf_map_get .bss 0\n", "6\nok\n");
-	EXPECT(fd, "bpf_attach app_main exec.o count\n",
-	       "error: bpf_attach: function-entry hooks are not available here");
+	EXPECT(fd, "bpf_attach main exec.o count\n",
+	       "-fpatchable-function-entry=5,0");
 	EXPECT(fd, "bpf_exec symbol.o read_var\n", "r0 = 4242 (0x1092)\nok");
 	EXPECT(fd, "load ticks.o\n", "ok loaded ticks");
 	char *r = cmd(fd, "run ticks\n");

@@ -32,5 +32,8 @@ int t_console(int argc, char **argv);
 int t_ping(int argc, char **argv);
 int t_pkey(int argc, char **argv);
 int t_sock(int argc, char **argv);
+int t_efault(int argc, char **argv);
+int t_random(int argc, char **argv);
+int t_tls(int argc, char **argv);
 
 #endif

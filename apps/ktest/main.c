@@ -40,6 +40,9 @@ static const struct {
 	{ "pkey", t_pkey, "[write]: protection keys deny a write, allow reads" },
 	{ "sock", t_sock, "server PORT [N] | client IP PORT [N]: BSD UDP sockets" },
 	{ "ping", t_ping, "OUR_IP PEER_IP [N]: ARP + ICMP echo over raw frames" },
+	{ "efault", t_efault, "bad pointers to system calls give EFAULT" },
+	{ "random", t_random, "getrandom: fresh values, flags, bad buffer" },
+	{ "tls", t_tls, "_Thread_local and errno are per thread" },
 	{ "console", t_console, "echo lines on the console channel until 'quit'" },
 };
 

@@ -1,7 +1,9 @@
 /* apps/ktest/t_files.c — the platform's file API under a directory (the 9p
  * share in the guest): create, write, read back, readdir, unlink. With a
  * second argument, also read a file the host put there and leave one for
- * the host to check. */
+ * the host to check. Errors the server reports (9P Rlerror in the guest)
+ * come back as the same negative errno values as on Linux. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,20 @@ int t_files(int argc, char **argv)
 	struct seen s = { 0, 0, 0 };
 	KT_CHECK(gp_readdir(dir, on_entry, &s) == 0, "readdir %s", dir);
 	KT_CHECK(s.guest == 1 && s.dir == 1, "readdir saw guest file %d, subdir %d", s.guest, s.dir);
+	/* server errors: the directory exists, is not empty, is a directory */
+	int e = gp_mkdir(path);
+	KT_CHECK(e == -EEXIST, "mkdir existing %s gave %d", path, e);
+	char inner[300];
+	snprintf(inner, sizeof inner, "%s/inner.txt", path);
+	h = gp_open(inner, GP_O_WRITE | GP_O_CREATE);
+	KT_CHECK(h >= 0, "create %s: %d", inner, h);
+	if (h >= 0)
+		gp_close(h);
+	e = gp_unlink(path);
+	KT_CHECK(e == -ENOTEMPTY, "rmdir non-empty %s gave %d", path, e);
+	e = gp_open(path, GP_O_WRITE);
+	KT_CHECK(e == -EISDIR, "open directory %s for writing gave %d", path, e);
+	KT_CHECK(gp_unlink(inner) == 0, "unlink %s", inner);
 	KT_CHECK(gp_unlink(path) == 0, "rmdir %s", path);
 	if (with_host) {
 		KT_CHECK(s.host == 1, "readdir did not see from-host.txt");
@@ -75,6 +91,7 @@ int t_files(int argc, char **argv)
 		KT_CHECK(gp_unlink(path) == 0, "unlink");
 	}
 	snprintf(path, sizeof path, "%s/does-not-exist", dir);
-	KT_CHECK(gp_open(path, GP_O_READ) < 0, "opening a missing file fails");
+	e = gp_open(path, GP_O_READ);
+	KT_CHECK(e == -ENOENT, "opening a missing file gave %d", e);
 	return kt_done();
 }

@@ -138,6 +138,8 @@ struct graft_obj_opts {
 	const struct ebpf_helper *helpers; /* NULL: graft_helpers_all */
 	size_t nhelpers;
 	unsigned flags;            /* EBPF_F_* for every program */
+	const unsigned *prog_flags; /* NULL, or per program (parallel to
+				    * elf->progs): EBPF_F_* added to flags */
 	uint32_t max_insns;
 	bool replace_maps;         /* a pinned map with another definition is
 				    * replaced instead of an error */

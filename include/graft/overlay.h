@@ -203,18 +203,36 @@ struct ovl_bpf_host {
  *    checked load or bpf_probe_read of a variable by name).
  *  - overlay_ret_addr(): the traced call's return address (0 in bpf_exec).
  *  - overlay_notify(value): an event line "notify VALUE" in the trace ring.
+ *  - overlay_map_get(k1, k2) / overlay_map_put(k1, k2, v) /
+ *    overlay_map_del(k1, k2): a store of u64 values under two u64 keys,
+ *    shared by every program and the console (the pinned hash map
+ *    "overlay", 16-byte keys {k1, k2}, 4096 entries; bpf_map_get overlay
+ *    K1,K2). get gives 0 for a missing entry; put and del 0 or -errno.
+ *  - overlay_puts(str, len): a line to the console of the bpf_exec running
+ *    the program, or to the trace ring from a traced call.
+ * trace_printk records in the ring always end with a newline.
+ * Declarations for programs: examples/bpf/include/overlay_helpers.h.
  */
 enum {
 	OVL_FN_sym = 0x10100,
 	OVL_FN_ret_addr = 0x10101,
 	OVL_FN_notify = 0x10102,
+	OVL_FN_map_get = 0x10103,
+	OVL_FN_map_put = 0x10104,
+	OVL_FN_map_del = 0x10105,
+	OVL_FN_puts = 0x10106,
 };
+#define OVL_KV_MAP "overlay"
 
 struct ovl_bpf_opts {
 	struct ovl_bpf_host host;
 	struct graft_alloc alloc;
-	unsigned prog_flags;   /* EBPF_F_* for every program (JIT, ...) */
+	unsigned prog_flags;   /* EBPF_F_* for programs that run checked */
 	uint64_t budget;       /* instructions per run; 0: the default */
+	/* Programs the verifier accepts (lib/verify; a trace section as
+	 * TRACE, an exec section as EXEC, any other as both) are JIT-compiled
+	 * and run unchecked; the rest run checked. true: all run checked. */
+	bool no_verify;
 };
 
 #define OVL_BPF_MAX_OBJS 16
@@ -245,6 +263,33 @@ void ovl_bpf_services(struct ovl_bpf *b, struct ovl_services *svc);
  */
 void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		   uint64_t ret_addr);
+
+/* ----------------------------------------------------------------------- */
+/* Function-entry patching over the platform (graft/platform.h)           */
+
+/*
+ * A real ovl_bpf_host.hook: bpf_attach rewrites the entry of a function
+ * built with -fpatchable-function-entry=5,0 (five one-byte NOPs, after an
+ * endbr64 if there is one) to call a per-site trampoline, which saves the
+ * argument registers (integer and vector), aligns the stack, calls
+ * ovl_bpf_enter with the arguments and the traced call's return address,
+ * restores them and resumes the body; detach writes the NOPs back exactly.
+ * A function without the NOP entry is refused with an error naming the
+ * flag. Use: create the patcher; give the ovl_bpf a host.hook that calls
+ * ovl_entry_hook(patcher, ...) (or ovl_entry_hook itself when host.ud is
+ * the patcher); create the ovl_bpf, then ovl_entry_bind it. Free the
+ * ovl_bpf first (it detaches), then the patcher, which restores any entry
+ * still patched and frees the trampolines.
+ */
+struct ovl_entry;
+
+enum graft_status ovl_entry_create(struct ovl_entry **out,
+				   const struct graft_alloc *alloc,
+				   struct graft_err *err);
+void ovl_entry_bind(struct ovl_entry *e, struct ovl_bpf *b);
+enum graft_status ovl_entry_hook(void *entry, uint64_t addr, uint32_t site,
+				 bool on, struct graft_err *err);
+void ovl_entry_free(struct ovl_entry *e);
 
 /* ----------------------------------------------------------------------- */
 /* Native programs: load, run, unload                                     */
@@ -336,7 +381,8 @@ bool ovl_is_number(const char *s);
 
 /*
  * A map key or value of exactly size bytes: a number (stored little-endian,
- * must fit) or "hex:" followed by 2*size hex digits (bytes in order).
+ * must fit), "A,B" for 16 bytes (two u64, as the two-key store's keys), or
+ * "hex:" followed by 2*size hex digits (bytes in order).
  */
 enum graft_status ovl_parse_bytes(const char *s, void *buf, size_t size,
 				  struct graft_err *err);

@@ -25,8 +25,10 @@
  * "pcap:IN,OUT"), GRAFT_IP (our IPv4 address for gp_udp_*). The Linux
  * platform reads them once, when the process starts.
  *
- * Threads share one C-library thread pointer on the unikernel: errno is
- * kept per thread, _Thread_local variables are not (they are shared).
+ * Thread-local storage: on the unikernel each thread has its own thread
+ * pointer and TLS block, so errno and _Thread_local variables are per
+ * thread. On Linux the threads are fibers of one process thread: errno is
+ * kept per thread, _Thread_local variables are shared by all of them.
  */
 #ifndef GRAFT_PLATFORM_H
 #define GRAFT_PLATFORM_H
@@ -66,6 +68,42 @@ int gp_pkey_alloc(void);                                   /* key or -errno */
 int gp_pkey_protect(void *addr, size_t len, int prot, int key);
 uint32_t gp_pkru_read(void);
 void gp_pkru_write(uint32_t pkru);
+
+/* ---- code patching (the overlay's function-entry tracing) ----
+ * gp_text_alloc: zeroed read-write pages within 1 GiB of near, so that a
+ * 5-byte rel32 call at near reaches them (protect them read+exec with
+ * gp_pages_protect before running them); NULL when there is no room.
+ * gp_text_patch: overwrite len (1..16) bytes of the image's code at addr.
+ * The caller guarantees that no thread is executing those bytes (with
+ * cooperative threads: no thread can be suspended inside them); 0,
+ * -EINVAL, -EFAULT (not mapped) or -ENOTSUP where code cannot be written.
+ */
+void *gp_text_alloc(size_t len, const void *near);
+int gp_text_patch(void *addr, const void *bytes, size_t len);
+
+/* ---- isolated calls (the overlay's native programs) ----
+ * gp_call_isolated runs fn(argc, argv) so that a fault inside it (a bad
+ * pointer, a write the protection keys forbid, an invalid opcode) ends the
+ * call with -EFAULT and *fault filled, instead of ending the process; 0
+ * when fn returned (*ret). Where the platform can (the unikernel on a CPU
+ * with PKU), fn runs on a stack of its own with every page write-disabled
+ * but its own domain's, whose pages carry gp_isolation_key()
+ * (gp_pkey_protect them), and with interrupts off; *isolation is then
+ * "PKU", else "none". Inside the call, gp_isolation_suspend() lifts the
+ * protection for the host's own work (console output) and
+ * gp_isolation_resume(token) puts it back.
+ */
+struct gp_fault {
+	int vector;       /* x86 exception: 14 page fault, 13 #GP, 6 #UD... */
+	uint64_t error;   /* its error code (page faults: bit 1 write, 5 key) */
+	uint64_t addr;    /* faulting address (page faults) */
+	uint64_t pc;      /* instruction */
+};
+int gp_isolation_key(void);   /* key for the domain's pages, or -ENOTSUP */
+int gp_call_isolated(int (*fn)(int, char **), int argc, char **argv, int *ret,
+		     const char **isolation, struct gp_fault *fault);
+uint64_t gp_isolation_suspend(void);
+void gp_isolation_resume(uint64_t token);
 
 /* ---- cooperative threads ---- */
 struct gp_thread;

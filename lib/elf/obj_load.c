@@ -129,6 +129,7 @@ enum graft_status graft_obj_load(struct graft_obj **out,
 					   &o->orig_pc[i], err);
 		if (st)
 			return fail(o, st);
+		lo.flags = opts->flags | (opts->prog_flags ? opts->prog_flags[i] : 0);
 		st = ebpf_prog_load(&o->progs[i], rw ? rw : g->insns,
 				    rw ? nrw : g->ninsns, &lo, err);
 		if (rw)

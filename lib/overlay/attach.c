@@ -44,6 +44,12 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	if (ovl_bpf_get_obj(b, argv[2], &slot, err) ||
 	    ovl_bpf_find_prog(b, slot, argc > 3 ? argv[3] : NULL, &prog, err))
 		return err->status;
+	if (b->objs[slot].fast[prog] == OVL_USE_EXEC)
+		return graft_errf(err, GRAFT_EPERM,
+				  "%s was verified as an exec program (section %s) "
+				  "and runs unchecked: run it with bpf_exec",
+				  b->objs[slot].elf->progs[prog].name,
+				  b->objs[slot].elf->progs[prog].section);
 	struct ovl_attach *a = NULL;
 	for (unsigned i = 0; i < OVL_BPF_MAX_ATTACH && !a; i++)
 		if (!b->att[i].used)
@@ -90,6 +96,7 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	a->site = (uint32_t)site;
 	a->obj = slot;
 	a->prog = prog;
+	a->fast = b->objs[slot].fast[prog] != 0;
 	a->used = true;
 	s->list[s->nprogs++] = (uint8_t)(a - b->att);
 	b->objs[slot].refs++;
@@ -180,11 +187,14 @@ enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 			   (unsigned long long)avg,
 			   (unsigned long long)a->errors,
 			   (unsigned long long)a->missed);
+		const struct ovl_obj *ob = &b->objs[a->obj];
+		ovl_printf(out, "     mode: %s%s%s\n", ovl_bpf_mode(b, ob, a->prog),
+			   a->fast ? "" : "; ", a->fast ? "" : ob->why[a->prog]);
 		if (a->errors)
 			ovl_printf(out, "     last error: %s\n", a->last_error);
 	}
 	ovl_ok(out, "%u attached%s", n,
-	       n ? "; run times sampled on 1 call in 16" : "");
+	       n ? "; run times sampled on 1 call in 256" : "");
 	return GRAFT_OK;
 }
 
@@ -217,8 +227,14 @@ void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		x->pkt = NULL;
 		x->pkt_len = 0;
 		x->budget = b->opts.budget;
-		x->arg[0] = (uint64_t)(uintptr_t)args;
-		x->arg[1] = x->arg[2] = x->arg[3] = x->arg[4] = 0;
+		/* One block copy, not five stores: ebpf_prog_run reads the
+		 * arguments back 16 bytes at a time, and 8-byte stores would
+		 * not forward to those loads (a stall per traced call). */
+		typedef uint64_t u64x2 __attribute__((vector_size(16)));
+		const u64x2 lo = { (uint64_t)(uintptr_t)args, 0 }, zero = { 0, 0 };
+		memcpy(&x->arg[0], &lo, sizeof lo);
+		memcpy(&x->arg[2], &zero, sizeof zero);
+		x->arg[4] = 0;
 		b->ret_addr = ret_addr;
 		bool timed = a->hits++ % OVL_BPF_SAMPLE == 0;
 		uint64_t t0 = timed ? ovl_bpf_now(b) : 0;

@@ -16,8 +16,12 @@ uint64_t ovl_bpf_now(struct ovl_bpf *b)
 	return b->opts.host.now_ns ? b->opts.host.now_ns(b->opts.host.ud) : 0;
 }
 
-static void obj_drop(struct ovl_obj *o)
+static void obj_drop(struct ovl_bpf *b, struct ovl_obj *o)
 {
+	if (o->fast)
+		b->alloc.free(b->alloc.ud, o->fast);
+	if (o->why)
+		b->alloc.free(b->alloc.ud, o->why);
 	if (o->obj)
 		graft_obj_free(o->obj);
 	if (o->elf)
@@ -79,21 +83,31 @@ enum graft_status ovl_bpf_get_obj(struct ovl_bpf *b, const char *path,
 				  "all %d object slots hold attached programs",
 				  OVL_BPF_MAX_OBJS);
 	}
-	obj_drop(o);
+	obj_drop(b, o);
 	struct graft_err e = { GRAFT_OK, "" };
 	enum graft_status st = graft_elf_open(&o->elf, data, len, &b->alloc, &e);
 	b->alloc.free(b->alloc.ud, data);
+	unsigned *pflags = NULL;
+	if (!st) {
+		size_t np = o->elf->nprogs ? o->elf->nprogs : 1;
+		pflags = b->alloc.alloc(b->alloc.ud, np * sizeof *pflags);
+		st = pflags ? ovl_bpf_classify(b, o, pflags, &e) :
+		     graft_errf(&e, GRAFT_ENOMEM, "no memory");
+	}
 	if (!st) {
 		struct graft_obj_opts lo = {
 			.name = ovl_base_name(path),
 			.helpers = b->helpers,
 			.nhelpers = b->nhelpers,
 			.flags = b->opts.prog_flags,
+			.prog_flags = pflags,
 		};
 		st = graft_obj_load(&o->obj, o->elf, b->reg, &lo, &b->alloc, &e);
 	}
+	if (pflags)
+		b->alloc.free(b->alloc.ud, pflags);
 	if (st) {
-		obj_drop(o);
+		obj_drop(b, o);
 		return graft_errf(err, st, "%s: %s", path, e.msg);
 	}
 	o->used = true;
@@ -165,6 +179,11 @@ static enum graft_status cmd_exec(void *ud, int argc, char *const *argv,
 	    ovl_bpf_find_prog(b, slot, name, &prog, err))
 		return err->status;
 	struct ovl_obj *o = &b->objs[slot];
+	if (o->fast[prog] == OVL_USE_ATTACH)
+		return graft_errf(err, GRAFT_EPERM,
+				  "%s was verified as a trace program (section %s) "
+				  "and runs unchecked: attach it with bpf_attach",
+				  o->elf->progs[prog].name, o->elf->progs[prog].section);
 	ebpf_exec_init(&b->x);
 	if (graft_obj_exec(o->obj, &b->x, &b->env, err))
 		return err->status;
@@ -173,9 +192,11 @@ static enum graft_status cmd_exec(void *ud, int argc, char *const *argv,
 		ovl_parse_u64(argv[i], &b->x.arg[i - first], NULL);
 	b->busy = true;
 	b->ret_addr = 0;
+	b->out = out;
 	uint64_t t0 = ovl_bpf_now(b);
 	enum graft_status st = ebpf_prog_run(o->obj->progs[prog], &b->x);
 	uint64_t ns = ovl_bpf_now(b) - t0;
+	b->out = NULL;
 	b->busy = false;
 	b->runs++;
 	const char *pname = o->elf->progs[prog].name;
@@ -188,8 +209,9 @@ static enum graft_status cmd_exec(void *ud, int argc, char *const *argv,
 	}
 	ovl_printf(out, "r0 = %llu (0x%llx)\n", (unsigned long long)b->x.r0,
 		   (unsigned long long)b->x.r0);
-	ovl_ok(out, "%s: %llu instructions, %llu ns%s", pname,
+	ovl_ok(out, "%s: %llu instructions, %llu ns%s%s", pname,
 	       (unsigned long long)b->x.executed, (unsigned long long)ns,
+	       o->fast[prog] ? " (verified, JIT unchecked)" : "",
 	       b->env.log_len ? "; trace output waiting" : "");
 	return GRAFT_OK;
 }
@@ -286,6 +308,14 @@ enum graft_status ovl_bpf_create(struct ovl_bpf **out,
 		return err->status ? err->status :
 		       graft_errf(err, GRAFT_ENOMEM, "overlay eBPF helpers");
 	}
+	ovl_bpf_wrap_printk(b);
+	const struct graft_map_def kv = { GRAFT_MAP_HASH, 16, 8, 4096, 0 };
+	bool created;
+	if (graft_registry_get(b->reg, OVL_KV_MAP, &kv, GRAFT_PIN_BY_NAME, false,
+			       &b->kv, &created, err)) {
+		ovl_bpf_free(b);
+		return err->status;
+	}
 	graft_env_init(&b->env, b->reg);
 	b->env.now_ns = opts->host.now_ns;
 	b->env.now_ud = opts->host.ud;
@@ -306,7 +336,9 @@ void ovl_bpf_free(struct ovl_bpf *b)
 					  NULL);
 	}
 	for (unsigned i = 0; i < OVL_BPF_MAX_OBJS; i++)
-		obj_drop(&b->objs[i]);
+		obj_drop(b, &b->objs[i]);
+	if (b->kv)
+		graft_registry_put(b->reg, b->kv);
 	if (b->reg)
 		graft_registry_free(b->reg);
 	if (b->helpers)

@@ -16,7 +16,13 @@ struct ovl_obj {
 	unsigned refs;           /* attachments using it */
 	struct graft_elf *elf;
 	struct graft_obj *obj;
+	/* per program: OVL_USE_* it was verified for (and so runs unchecked,
+	 * JIT-compiled); 0: checked. why: the verifier's reason when 0. */
+	uint8_t *fast;
+	char (*why)[112];
 };
+
+enum { OVL_USE_ATTACH = 1, OVL_USE_EXEC = 2 };
 
 /*
  * A function being traced: its entry is hooked while nprogs > 0; list
@@ -33,13 +39,14 @@ struct ovl_site {
 
 /* Run time is sampled on one hit in OVL_BPF_SAMPLE: reading a clock twice
  * per call would cost more than a small program. */
-#define OVL_BPF_SAMPLE 16
+#define OVL_BPF_SAMPLE 256
 
 struct ovl_attach {
 	bool used;
 	uint32_t id;             /* what bpf_detach ID names; never reused */
 	uint32_t site;
 	uint32_t obj, prog;      /* indexes into objs[] and its programs */
+	bool fast;               /* verified: JIT, unchecked */
 	uint64_t hits, errors, missed;
 	uint64_t sampled, sampled_ns;
 	char last_error[96];
@@ -63,6 +70,9 @@ struct ovl_bpf {
 	uint32_t next_id;
 	bool busy;               /* a program is running: no re-entry */
 	uint64_t ret_addr;       /* of the traced call being run */
+	struct ovl_out *out;     /* of the bpf_exec running, for overlay_puts */
+	struct graft_map *kv;    /* the two-key store, pinned as "overlay" */
+	ebpf_helper_fn printk;   /* the runtime's trace_printk, wrapped */
 	struct ovl_service prev_stats;
 	struct ebpf_exec x;      /* big (its stack): kept off thread stacks */
 };
@@ -75,10 +85,19 @@ enum graft_status ovl_bpf_find_prog(struct ovl_bpf *b, unsigned slot,
 				    const char *name, unsigned *prog,
 				    struct graft_err *err);
 uint64_t ovl_bpf_now(struct ovl_bpf *b);
+/* Verify o's programs (fastpath.c): fill o->fast, o->why and the EBPF_F_*
+ * each is to be loaded with (flags: one per program). */
+enum graft_status ovl_bpf_classify(struct ovl_bpf *b, struct ovl_obj *o,
+				   unsigned *flags, struct graft_err *err);
+/* "verified, JIT unchecked" or "checked, ..." */
+const char *ovl_bpf_mode(const struct ovl_bpf *b, const struct ovl_obj *o,
+			 unsigned prog);
 
 /* The overlay's own helpers (helpers.c). */
 extern const struct ebpf_helper ovl_helpers[];
 extern const size_t ovl_nhelpers;
+/* Wrap trace_printk in b->helpers so each record ends with a newline. */
+void ovl_bpf_wrap_printk(struct ovl_bpf *b);
 
 enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,

@@ -69,6 +69,54 @@ void *gp_pages_alloc(size_t len, int prot)
 int gp_pages_free(void *addr, size_t len) { return munmap(addr, len) ? -errno : 0; }
 int gp_pages_protect(void *addr, size_t len, int prot) { return mprotect(addr, len, to_prot(prot)) ? -errno : 0; }
 
+/* Try mappings at growing distances on both sides of near. */
+void *gp_text_alloc(size_t len, const void *near)
+{
+	lp_init();
+	const uintptr_t step = 16u << 20, page = (uintptr_t)getpagesize();
+	uintptr_t base = (uintptr_t)near & ~(page - 1);
+	for (uintptr_t k = 1; k < 60; k++) {
+		for (int side = 0; side < 2; side++) {
+			uintptr_t hint = side ? base + k * step : base - k * step;
+			if (!side && base < k * step + page)
+				continue;
+			void *p = mmap((void *)hint, len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == MAP_FAILED)
+				continue;
+			uintptr_t q = (uintptr_t)p;
+			uintptr_t d = q > base ? q + len - base : base - q;
+			if (d < (1u << 30))
+				return p;
+			munmap(p, len); /* an old kernel took the hint as a hint */
+		}
+	}
+	return NULL;
+}
+
+/*
+ * W^X: code pages are read+exec. For the few bytes of a patch the pages
+ * become read+write+exec, not read+write: the code doing the write (this
+ * function, memcpy) may sit on the same page as the bytes it patches, and
+ * would fault the moment the page lost exec. The window is two system
+ * calls long, in a process that runs one OS thread (cooperative threads),
+ * and the pages go back to read+exec before we return.
+ */
+int gp_text_patch(void *addr, const void *bytes, size_t len)
+{
+	lp_init();
+	if (!len || len > 16)
+		return -EINVAL;
+	uintptr_t page = (uintptr_t)getpagesize();
+	uintptr_t lo = (uintptr_t)addr & ~(page - 1);
+	uintptr_t hi = ((uintptr_t)addr + len + page - 1) & ~(page - 1);
+	if (mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC))
+		return errno == ENOMEM ? -EFAULT : -ENOTSUP;
+	memcpy(addr, bytes, len);
+	mprotect((void *)lo, hi - lo, PROT_READ | PROT_EXEC);
+	return 0;
+}
+
 void gp_mem_stats(struct gp_mem_stats *st)
 {
 	memset(st, 0, sizeof *st);
