@@ -43,6 +43,7 @@ static uint8_t ring[RING];
 static size_t ring_head, ring_len;
 static struct waitq readers, writers;
 static int tx_busy;
+static uint16_t tx_head; /* the descriptor of the buffer in flight */
 
 int vcon_available(void) { return present; }
 
@@ -68,6 +69,31 @@ static void ctrl_send(uint32_t id, uint16_t event, uint16_t value)
 	}
 }
 
+/*
+ * The client went. QEMU returns what it had queued before telling us, but
+ * a buffer it was still pushing to a client that would not read
+ * (throttled) it drops without giving back: once the used ring is read,
+ * a buffer still out is ours again. Input the client sent but we did not
+ * read yet is its own: the next client must not get its replies.
+ */
+static void host_closed(void)
+{
+	uint32_t len;
+	uint8_t *buf;
+	if (tx_busy && vq_get(&txq, &len))
+		tx_busy = 0;
+	if (tx_busy) {
+		txq.desc[tx_head].next = txq.free_head;
+		txq.free_head = tx_head;
+		txq.num_free++;
+		tx_busy = 0;
+	}
+	while ((buf = vq_get(&rxq, &len)))
+		post_rx(buf);
+	vq_kick(&rxq);
+	ring_len = 0;
+}
+
 static int ctrl_poll(void)
 {
 	int did = 0;
@@ -85,8 +111,10 @@ static int ctrl_poll(void)
 				if (m.id == port_id)
 					ctrl_send(m.id, PORT_OPEN, 1); /* we hold the port open */
 			} else if (m.event == PORT_OPEN && m.id == port_id) {
-				if (host_open && !m.value)
+				if (host_open && !m.value) {
 					hung_up = 1;
+					host_closed();
+				}
 				host_open = m.value;
 				waitq_wake_all(&readers);
 				waitq_wake_all(&writers);
@@ -219,6 +247,7 @@ ssize_t vcon_write(const void *buf, size_t len)
 		size_t n = len - done < TX_SIZE ? len - done : TX_SIZE;
 		memcpy(tx_buf, (const uint8_t *)buf + done, n);
 		struct vq_buf b = { tx_buf, (uint32_t)n, 0 };
+		tx_head = txq.free_head;
 		if (vq_add(&txq, &b, 1, tx_buf))
 			return -EIO;
 		tx_busy = 1;

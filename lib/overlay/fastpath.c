@@ -20,7 +20,7 @@
 #include "bpf_internal.h"
 #include "graft/verify.h"
 
-#define OVL_VERIFY_BUDGET 65536
+#define OVL_VERIFY_BUDGET 16384
 
 static bool verified_as(struct ovl_bpf *b, const struct graft_elf *elf,
 			const struct graft_elf_prog *p, struct verify_map *maps,
