@@ -17,3 +17,11 @@ BENCH_DEPS += $(VERIFY_RUNNER)
 bench-verify: deps
 	@$(MAKE) --no-print-directory $(GRAFT) $(VERIFY_RUNNER)
 	@BUILD=$(BUILD) VERIFY_ONLY=$(VERIFY_ONLY) bash bench/verify.sh
+
+# Objects for the verifier's CLI tests (tests/verify_bpf/*.c).
+VERIFY_BPF_OBJS := $(patsubst tests/verify_bpf/%.c,$(BUILD)/verify_bpf/%.o,$(wildcard tests/verify_bpf/*.c))
+$(BUILD)/verify_bpf/%.o: tests/verify_bpf/%.c
+	@mkdir -p $(@D)
+	$(CLANG) -O2 -g -target bpf -Wall -Werror \
+		-idirafter /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null) -c $< -o $@
+CHECK_DEPS += $(VERIFY_BPF_OBJS)

@@ -28,6 +28,10 @@ printf 'not an object' > "${TMPDIR:-/tmp}/graft-verify-cli.$$"
 has "EINVAL" "$G" verify "${TMPDIR:-/tmp}/graft-verify-cli.$$"
 rm -f "${TMPDIR:-/tmp}/graft-verify-cli.$$"
 rc 2 "$G" verify
-echo "verify cli: verdict lines, rejection report with source line, --log trace, bad input"
+# the section's attach type narrows the return range
+VB=${BUILD:-build}/verify_bpf
+has "bind_ret2 (cgroup/bind4, cgroup_sock_addr): accepted" "$G" verify "$VB/cgroup_ret.o"
+has "peer_ret0 (cgroup/getpeername4, cgroup_sock_addr): rejected" "$G" verify "$VB/cgroup_ret.o"
+echo "verify cli: verdict lines, rejection report with source line, --log trace, bad input, attach-type return ranges"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -54,6 +54,11 @@ void vo_verify(const struct graft_elf *elf, size_t i,
 		.lines = lines, .nlines = nlines, .log = log ? log_line : NULL,
 		.log_ud = log, .trace = trace, .alloc = cli_alloc(),
 	};
+	/* The attach type in the section name may narrow the return range
+	 * (cgroup/bind4: 0..3); an explicit --type means the type's own. */
+	if (type_override == VERIFY_PROG_COUNT)
+		o.ret_range = verify_section_ret_range(p->section, &o.ret_min,
+						       &o.ret_max);
 	struct graft_err err = { 0 };
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
