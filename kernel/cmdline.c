@@ -4,6 +4,9 @@
 
 #include "cmdline.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static int fail(char *err, size_t cap, const char *what, size_t off)
 {
 	if (err && cap)
@@ -15,6 +18,7 @@ int cmdline_parse(const char *text, char *buf, size_t cap, struct cmdline *out,
 		  char *err, size_t errcap)
 {
 	char *words[CMDLINE_MAX_ARGS + CMDLINE_MAX_OPTS + 1];
+	size_t woff[CMDLINE_MAX_ARGS + CMDLINE_MAX_OPTS + 1]; /* where each word starts */
 	size_t nwords = 0, o = 0, i = 0, len = strlen(text);
 	memset(out, 0, sizeof *out);
 	if (cap < len + 1)
@@ -26,6 +30,7 @@ int cmdline_parse(const char *text, char *buf, size_t cap, struct cmdline *out,
 			break;
 		if (nwords >= sizeof words / sizeof words[0])
 			return fail(err, errcap, "too many words", i);
+		woff[nwords] = i;
 		words[nwords++] = buf + o;
 		char quote = 0;
 		size_t start = i;
@@ -75,9 +80,9 @@ int cmdline_parse(const char *text, char *buf, size_t cap, struct cmdline *out,
 		for (size_t w = 0; w < sep; w++) {
 			char *eq = strchr(words[w], '=');
 			if (!eq || eq == words[w])
-				return fail(err, errcap, "kernel option is not key=value", 0);
+				return fail(err, errcap, "kernel option is not key=value", woff[w]);
 			if (out->nopts >= CMDLINE_MAX_OPTS)
-				return fail(err, errcap, "too many kernel options", 0);
+				return fail(err, errcap, "too many kernel options (at most " STR(CMDLINE_MAX_OPTS) ")", woff[w]);
 			*eq = '\0';
 			out->opt_key[out->nopts] = words[w];
 			out->opt_val[out->nopts] = eq + 1;
@@ -87,7 +92,7 @@ int cmdline_parse(const char *text, char *buf, size_t cap, struct cmdline *out,
 	}
 	for (size_t w = first_arg; w < nwords; w++) {
 		if (out->argc >= CMDLINE_MAX_ARGS)
-			return fail(err, errcap, "too many arguments", 0);
+			return fail(err, errcap, "too many arguments (at most " STR(CMDLINE_MAX_ARGS) ")", woff[w]);
 		out->argv[out->argc++] = words[w];
 	}
 	out->argv[out->argc] = NULL;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "recover.h"
 
 struct tss {
 	uint32_t reserved0;
@@ -29,7 +30,8 @@ struct idt_entry {
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
 static struct idt_entry idt[256] __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][16384] __attribute__((aligned(16)));
+/* Page-aligned so that cpu_ist_pkey can give them a key of their own. */
+static uint8_t ist_stacks[3][16384] __attribute__((aligned(4096)));
 
 static struct {
 	irq_handler_fn fn;
@@ -188,11 +190,67 @@ void backtrace_from(uint64_t rbp, uint64_t rip)
 	}
 }
 
+/* ---- fault recovery (see recover.h) ---- */
+struct fault_recover *fault_recover;
+
+__asm__(".text\n"
+	".globl fault_recover_save\n"
+	"fault_recover_save:\n"
+	"	movq %rbx, 0(%rdi)\n"
+	"	movq %rbp, 8(%rdi)\n"
+	"	movq %r12, 16(%rdi)\n"
+	"	movq %r13, 24(%rdi)\n"
+	"	movq %r14, 32(%rdi)\n"
+	"	movq %r15, 40(%rdi)\n"
+	"	leaq 8(%rsp), %rax\n"
+	"	movq %rax, 48(%rdi)\n"
+	"	movq (%rsp), %rax\n"
+	"	movq %rax, 56(%rdi)\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n");
+
+int cpu_ist_pkey(int key)
+{
+	return protect_range((uintptr_t)ist_stacks, sizeof ist_stacks,
+			     PTE_P | PTE_W | PTE_U | PTE_NX | ((uint64_t)key << PTE_PKEY_SHIFT));
+}
+
+/*
+ * An exception inside an isolated call: resume at the saved point. The
+ * call may have write-disabled every protection key but the exception
+ * stacks', so PKRU is opened before anything here writes memory.
+ */
+static int recover(struct trap_frame *f, uint64_t cr2)
+{
+	struct fault_recover *r = fault_recover;
+	if (!r || f->vector == 2 || f->vector == 8 || f->vector == 18)
+		return 0;
+	if (cpu_has_pku)
+		__asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(0), "c"(0), "d"(0) : "memory");
+	fault_recover = NULL;
+	r->vector = f->vector;
+	r->error = f->error;
+	r->addr = cr2;
+	r->pc = f->rip;
+	f->rbx = r->rbx;
+	f->rbp = r->rbp;
+	f->r12 = r->r12;
+	f->r13 = r->r13;
+	f->r14 = r->r14;
+	f->r15 = r->r15;
+	f->rsp = r->rsp;
+	f->rip = r->rip;
+	f->rax = 1;
+	return 1;
+}
+
 static void exception(struct trap_frame *f)
 {
 	static int nested;
 	uint64_t cr2;
 	__asm__ volatile("movq %%cr2, %0" : "=r"(cr2));
+	if (recover(f, cr2))
+		return;
 	if (nested++) {
 		kprintf("\nnested exception %lu at %#lx\n", f->vector, f->rip);
 		kexit(KEXIT_PANIC);

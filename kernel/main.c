@@ -83,6 +83,11 @@ void kmain(uint32_t start_info)
 	sched_init();
 	irq_enable();
 	char err[128];
+	if (strlen(boot.cmdline) >= sizeof cmdline_text) { /* never cut it silently */
+		kprintf("graft: kernel command line: %zu bytes, at most %zu\n", strlen(boot.cmdline),
+			sizeof cmdline_text - 1);
+		kexit(KEXIT_CMDLINE);
+	}
 	if (cmdline_parse(cmdline_text, cmdline_words, sizeof cmdline_words, &cl, err, sizeof err)) {
 		kprintf("graft: %s\n", err);
 		kexit(KEXIT_CMDLINE);

@@ -15,6 +15,7 @@
 #include "graft/platform.h"
 #include "kernel.h"
 #include "devices.h"
+#include "recover.h"
 
 extern uint64_t boot_main_tsc;
 int signal_deliver(int sig);
@@ -160,6 +161,142 @@ void gp_pkru_write(uint32_t pkru)
 {
 	if (cpu_has_pku)
 		__asm__ volatile(".byte 0x0f,0x01,0xef" ::"a"(pkru), "c"(0), "d"(0) : "memory"); /* wrpkru */
+}
+
+/* ---- isolated calls ----
+ * With PKU: the domain (native programs' pages, and the call's own stack)
+ * carries iso_key, the exception stacks sys_key, everything else key 0 or
+ * another. During the call PKRU write-disables every key but those two,
+ * so the program can read the application but write only its own pages;
+ * interrupts are off, because a handler would run under that PKRU (the
+ * call is short and runs to its end anyway: threads are cooperative).
+ * Not a wall against hostile code (wrpkru is unprivileged), a guard
+ * against buggy code: a stray write faults and is reported.
+ */
+#define ISO_STACK (64u << 10)
+static int iso_key = -1, sys_key = -1;
+static uint8_t *iso_stack;
+static int iso_active;
+static uint32_t iso_pkru;
+
+/*
+ * (fn, argc, argv, stack_top, pkru_in, pkru_out): switch to the domain's
+ * stack, then restrict PKRU (the old stack is write-disabled after that,
+ * so nothing is pushed there), call, open PKRU again, switch back.
+ */
+__asm__(".text\n"
+	"iso_call_on_stack:\n"
+	"	pushq %rbp\n"
+	"	movq %rsp, %rbp\n"
+	"	pushq %rbx\n"
+	"	pushq %rbx\n"
+	"	movl %r9d, %ebx\n"
+	"	movq %rdi, %r10\n"
+	"	movq %rdx, %r11\n"
+	"	movq %rcx, %rsp\n"
+	"	movl %r8d, %eax\n"
+	"	xorl %ecx, %ecx\n"
+	"	xorl %edx, %edx\n"
+	"	.byte 0x0f,0x01,0xef\n" /* wrpkru */
+	"	movl %esi, %edi\n"
+	"	movq %r11, %rsi\n"
+	"	call *%r10\n"
+	"	movl %eax, %r10d\n"
+	"	movl %ebx, %eax\n"
+	"	xorl %ecx, %ecx\n"
+	"	xorl %edx, %edx\n"
+	"	.byte 0x0f,0x01,0xef\n"
+	"	movl %r10d, %eax\n"
+	"	leaq -16(%rbp), %rsp\n"
+	"	popq %rbx\n"
+	"	popq %rbx\n"
+	"	popq %rbp\n"
+	"	ret\n");
+int iso_call_on_stack(int (*fn)(int, char **), int argc, char **argv, void *top,
+		      uint32_t pkru_in, uint32_t pkru_out);
+
+static int iso_setup(void)
+{
+	if (!cpu_has_pku)
+		return -ENOTSUP;
+	if (iso_stack)
+		return 0;
+	if (iso_key < 0)
+		iso_key = gp_pkey_alloc();
+	if (sys_key < 0)
+		sys_key = gp_pkey_alloc();
+	if (iso_key < 0 || sys_key < 0 || cpu_ist_pkey(sys_key))
+		return -ENOSPC;
+	uint8_t *st = gp_pages_alloc(ISO_STACK, GP_PROT_READ | GP_PROT_WRITE);
+	if (!st || gp_pkey_protect(st, ISO_STACK, GP_PROT_READ | GP_PROT_WRITE, iso_key))
+		return -ENOMEM;
+	iso_stack = st;
+	/* WD (odd bits) for every key but ours */
+	iso_pkru = 0xaaaaaaaau & ~(3u << (2 * iso_key)) & ~(3u << (2 * sys_key));
+	return 0;
+}
+
+int gp_isolation_key(void)
+{
+	int rc = iso_setup();
+	return rc ? rc : iso_key;
+}
+
+int gp_call_isolated(int (*fn)(int, char **), int argc, char **argv, int *ret,
+		     const char **isolation, struct gp_fault *fault)
+{
+	struct fault_recover r;
+	volatile int isolated = iso_setup() == 0 && !iso_active;
+	volatile uint32_t pkru = gp_pkru_read();
+	volatile uint64_t fl = isolated ? irq_save() : 0;
+	*isolation = isolated ? "PKU" : "none";
+	fault_recover = &r;
+	if (fault_recover_save(&r) == 0) {
+		int v;
+		if (isolated) {
+			iso_active = 1;
+			v = iso_call_on_stack(fn, argc, argv, iso_stack + ISO_STACK,
+					      iso_pkru, pkru);
+			iso_active = 0;
+		} else {
+			v = fn(argc, argv);
+		}
+		fault_recover = NULL;
+		if (isolated)
+			irq_restore(fl);
+		*ret = v;
+		return 0;
+	}
+	/* Resumed by the exception handler: PKRU is open, fault_recover NULL. */
+	gp_pkru_write(pkru);
+	iso_active = 0;
+	if (isolated)
+		irq_restore(fl);
+	fault->vector = (int)r.vector;
+	fault->error = r.error;
+	fault->addr = r.addr;
+	fault->pc = r.pc;
+	return -EFAULT;
+}
+
+/* The token: 1 when a protected call was suspended. */
+uint64_t gp_isolation_suspend(void)
+{
+	if (!iso_active)
+		return 0;
+	gp_pkru_write(0);
+	iso_active = 0;
+	irq_enable();
+	return 1;
+}
+
+void gp_isolation_resume(uint64_t token)
+{
+	if (!token)
+		return;
+	__asm__ volatile("cli" ::: "memory");
+	iso_active = 1;
+	gp_pkru_write(iso_pkru);
 }
 
 /* ---- threads ---- */

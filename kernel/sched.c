@@ -182,6 +182,13 @@ extern int libc_fs_set;
 static uint64_t tls_create(void **block)
 {
 	uint64_t tmpl = main_thread.fs_base;
+	static int odd_logged;
+	if (*(uint64_t *)tmpl != tmpl) { /* not the descriptor we know: share it */
+		if (!odd_logged++)
+			kprintf("graft: the C library's thread pointer is not self-referent: threads share TLS\n");
+		*block = NULL;
+		return tmpl;
+	}
 	size_t memsz = (size_t)(uintptr_t)__tls_memsz, align = (size_t)(uintptr_t)__tls_align;
 	if (align < 16)
 		align = 16;

@@ -268,8 +268,11 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	default:
 		break;
 	}
-	if (nr >= 0 && nr < 512 && !(enosys_logged[nr / 8] & (1u << (nr % 8)))) {
-		enosys_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	static int big_logged; /* numbers past the table: logged once in all */
+	int first = nr >= 0 && nr < 512 ? !(enosys_logged[nr / 8] & (1u << (nr % 8))) : !big_logged++;
+	if (first) {
+		if (nr >= 0 && nr < 512)
+			enosys_logged[nr / 8] |= (uint8_t)(1u << (nr % 8));
 		kprintf("graft: unsupported system call %ld (args %#lx, %#lx, %#lx): ENOSYS\n", nr, a0, a1, a2);
 	}
 	return -ENOSYS;

@@ -18,9 +18,9 @@ OVL_BPF_OBJS := $(OVL_BPF_SRCS:tests/overlay_bpf/%.c=$(BUILD)/overlay_bpf/%.o) \
 OVL_BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror \
 	-idirafter /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
-$(BUILD)/overlay_bpf/%.o: tests/overlay_bpf/%.c tests/overlay_bpf/overlay_helpers.h
+$(BUILD)/overlay_bpf/%.o: tests/overlay_bpf/%.c $(wildcard examples/bpf/include/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(OVL_BPF_CFLAGS) -Itests/overlay_bpf -c $< -o $@
+	$(CLANG) $(OVL_BPF_CFLAGS) -Iexamples/bpf/include -c $< -o $@
 
 $(BUILD)/overlay_bpf/notelf.o:
 	@mkdir -p $(@D)
@@ -49,9 +49,10 @@ CHECK_DEPS += $(OVL_NAT_OBJS)
 
 $(BUILD)/bench/overlay_trace: bench/overlay_trace.c $(PLAT) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(PLAT) $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(GRAFT_LIBS) $(LDLIBS)
 
 BENCH_DEPS += $(BUILD)/bench/overlay_trace $(BUILD)/overlay_bpf/exec.o \
+	$(BUILD)/overlay_bpf/entry.o \
 	$(BUILD)/overlay_native/hello.o
 
 # lib/overlay/console.c calls the platform, so this test links the library

@@ -261,6 +261,25 @@ static void test_helpers(void)
 	printf("helpers: overlay_sym reads a variable by name, a missing "
 	       "symbol gives 0, overlay_notify and overlay_ret_addr from a "
 	       "traced call\n");
+
+	EXPECT_HAS("bpf_exec kv.o put 3 4 77", "r0 = 77 (0x4d)\n");
+	EXPECT_HAS("bpf_exec kv.o put 4 3 88", "r0 = 88 (0x58)\n");
+	EXPECT_HAS("bpf_exec kv.o get 3 4", "r0 = 77 (0x4d)\n");
+	EXPECT_HAS("bpf_map_get overlay 3,4", "77\nok\n");
+	EXPECT_HAS("bpf_map_put overlay 9,9 5", "ok\n");
+	EXPECT_HAS("bpf_exec kv.o get 9 9", "r0 = 5 (0x5)\n");
+	EXPECT_HAS("bpf_exec kv.o del 3 4", "r0 = 0 (0x0)\n");
+	EXPECT_HAS("bpf_exec kv.o get 3 4", "r0 = 0 (0x0)\n");
+	EXPECT_HAS("bpf_exec kv.o del 3 4", "r0 = 18446744073709551614 ");
+	EXPECT_HAS("bpf_map_get overlay 3,x", "error: bpf_map_get: bad value '3,x'");
+	printf("helpers: the two-key store from programs and the console "
+	       "(put, get, del, a missing entry, bad key)\n");
+
+	say("trace clear");
+	EXPECT_HAS("bpf_exec kv.o say", "first line\nsecond line, cut here\nr0 = 0");
+	EXPECT_HAS("trace", "record 1\nrecord 2\nok");
+	printf("helpers: overlay_puts to the console, trace_printk records end "
+	       "with a newline\n");
 }
 
 int main(void)

@@ -4,7 +4,10 @@
 # traced function ovt_work (and checks every result); through
 # `graft console` we attach programs to the real patched entry, read what
 # they saw, make one fault, refuse a function without the NOP entry,
-# detach, and end the app with SIGUSR1: it must report every call right.
+# detach; native programs: one reads the app, one writes it (stopped by
+# protection keys on the unikernel under QEMU -cpu max), one crashes (an
+# error, not a crash); then end the app with SIGUSR1: it must report every
+# call right.
 set -u
 cd "$(dirname "$0")/.."
 . tests/kernel_lib.inc
@@ -49,6 +52,27 @@ drive() { # drive WHERE: the session against $sock
 	c "bpf_detach 99"; has "detach unknown" 'error: bpf_detach: nothing attached as 99'
 	c "bpf_detach ovt_work"; has "detach all" '^ok detached 2 from ovt_work'
 	c "bpf_list"; has "empty list" '^ok 0 attached'
+	# Native programs: a reader works; a writer is stopped by protection
+	# keys where there are some; a crash is an error; the app goes on.
+	c "load /share/reader.o"; has "native load" '^ok loaded reader'
+	c "run reader"; has "native reads the app" "^ok reader returned 42 .*isolation: $iso"
+	c "load /share/writer.o"; has "native load writer" '^ok loaded writer'
+	c "run writer"
+	if [ "$iso" = PKU ]; then
+		has "write stopped by PKU" '^error: run: stopped by a page fault: write of 0x[0-9a-f]+ \(protection key'
+		c "run reader"; has "app memory unchanged" '^ok reader returned 42 '
+		c "stats"; has "stats says PKU" "protection keys: native programs run with the application's memory read-only \(PKU\)"
+	else
+		has "write allowed without PKU" '^ok writer returned 0 .*isolation: none'
+		c "stats"; has "stats says none" 'protection keys: .*isolation: none'
+	fi
+	c "load /share/hello.o"; has "native hello load" '^ok loaded hello'
+	c "run hello a b"; has "own data, console output" '^hello from a native program$'
+	has "own data writable" "^ok hello returned 301 .*isolation: $iso"
+	c "run hello"; has "own data kept" '^ok hello returned 102 '
+	c "load /share/crash.o"; has "native load crash" '^ok loaded crash'
+	c "run crash"; has "crash is an error" '^error: run: stopped by a page fault: read of 0x10 '
+	c "echo still here"; has "console after the crash" '^still here$'
 	c "kill USR1"; has "stop the app" '^ok SIGUSR1'
 }
 
@@ -57,7 +81,7 @@ if have_qemu && [ -f "$KIMG/ovltest.elf" ]; then
 	timeout 100 "$GRAFT" vm run --timeout 90 --console "$sock" --share "$work/share" \
 		"$KIMG/ovltest.elf" -- 80 >"$work/vm.out" 2>&1 &
 	vpid=$!; pids="$pids $vpid"
-	drive unikernel
+	iso=PKU drive unikernel
 	wait "$vpid"; vrc=$?
 	cp "$work/vm.out" "$out"
 	rc=$vrc; expect "unikernel app survived, every traced call right" 0 '^SUCCESS ovltest'
@@ -71,7 +95,7 @@ sock=$work/linux.sock
 GRAFT_CONSOLE=$sock GRAFT_SHARE=$work/share GRAFT_ROOT=$work timeout 60 \
 	"$BUILD/apps/ovltest" 50 >"$work/linux.out" 2>&1 &
 lpid=$!; pids="$pids $lpid"
-drive linux
+iso=none drive linux
 wait "$lpid"; lrc=$?
 cp "$work/linux.out" "$out"
 rc=$lrc; expect "linux app survived, every traced call right" 0 '^SUCCESS ovltest'

@@ -84,6 +84,8 @@ int t_syscall(int argc, char **argv)
 	(void)argc, (void)argv;
 	long r = syscall(499); /* not a system call on x86-64 Linux either */
 	KT_CHECK(r == -1 && errno == ENOSYS, "unknown call gave %ld errno %d", r, errno);
+	r = syscall(100000);
+	KT_CHECK(r == -1 && errno == ENOSYS, "call 100000 gave %ld errno %d", r, errno);
 	r = syscall(SYS_getpid);
 	KT_CHECK(r > 0, "getpid gave %ld", r);
 	return kt_done();

@@ -84,6 +84,8 @@ int t_efault(int argc, char **argv)
 		EF("read across into read-only", sys(SYS_read, fd, L(ro - 8), 16, 0, 0));
 	EF("read into null", sys(SYS_read, fd, L(null8), 16, 0, 0));
 	EF("read into non-canonical", sys(SYS_read, fd, L(noncanon), 16, 0, 0));
+	EF("read into the top page (wraps)", sys(SYS_read, fd, (long)0xfffffffffffff000ULL, 16, 0, 0));
+	EF("write from the upper half", sys(SYS_write, 1, (long)0xffff800000000000ULL, 4, 0, 0));
 	EF("write from unmapped", sys(SYS_write, fd, L(none), 16, 0, 0));
 	EF("write to console from unmapped", sys(SYS_write, 1, L(none), 4, 0, 0));
 	EF("pread into read-only", sys(SYS_pread64, fd, L(ro), 16, 0, 0));

@@ -71,7 +71,8 @@ int t_threads(int argc, char **argv)
 
 	/* Ping-pong through a wait queue: strict alternation. */
 	struct gp_thread *p = gp_thread_create(ponger, NULL, 0, "ponger");
-	for (int i = 0; i < 100; i++) {
+	KT_CHECK(p != NULL, "create ponger");
+	for (int i = 0; i < 100 && p; i++) {
 		if (step != 2 * i)
 			order_errors++;
 		step++;
@@ -80,7 +81,8 @@ int t_threads(int argc, char **argv)
 		while (token != 0)
 			gp_wait(&q, 0);
 	}
-	gp_thread_join(p);
+	if (p)
+		gp_thread_join(p);
 	KT_CHECK(order_errors == 0 && step == 200, "ping-pong: %d order errors, step %d", order_errors, step);
 
 	/* A timed wait nobody answers times out, not sooner than asked. */

@@ -14,7 +14,7 @@
 
 static _Thread_local int tl_value = 7;
 static _Thread_local char tl_name[48];
-static _Thread_local uint64_t tl_big[512] __attribute__((aligned(64)));
+static _Thread_local uint64_t tl_big[64] __attribute__((aligned(64)));
 static uintptr_t addr_of[NT + 1];
 static int per_thread_tls;
 static int errors;
@@ -26,21 +26,21 @@ static void check_own(int id)
 	if (!per_thread_tls)
 		return;
 	if (tl_value != 100 * id || tl_name[0] != 'T' || tl_name[1] != (char)('0' + id) ||
-	    tl_big[511] != (uint64_t)id)
+	    tl_big[63] != (uint64_t)id)
 		errors++, printf("FAILURE tls: thread %d sees value %d name '%s' big %llu\n", id, tl_value,
-				 tl_name, (unsigned long long)tl_big[511]);
+				 tl_name, (unsigned long long)tl_big[63]);
 }
 
 static void worker(void *arg)
 {
 	int id = (int)(intptr_t)arg;
-	if (per_thread_tls && (tl_value != 7 || tl_name[0] || tl_big[511] || ((uintptr_t)tl_big & 63)))
+	if (per_thread_tls && (tl_value != 7 || tl_name[0] || tl_big[63] || ((uintptr_t)tl_big & 63)))
 		errors++, printf("FAILURE tls: thread %d starts with value %d name '%s'\n", id, tl_value, tl_name);
 	errno = 1000 + id;
 	tl_value = 100 * id;
 	tl_name[0] = 'T';
 	tl_name[1] = (char)('0' + id);
-	tl_big[511] = (uint64_t)id;
+	tl_big[63] = (uint64_t)id;
 	addr_of[id] = (uintptr_t)&tl_value;
 	for (int i = 0; i < 5; i++) {
 		gp_thread_yield();
@@ -57,7 +57,7 @@ int t_tls(int argc, char **argv)
 	errno = 1000;
 	tl_value = 0;
 	strcpy(tl_name, "T0");
-	tl_big[511] = 0;
+	tl_big[63] = 0;
 	addr_of[0] = (uintptr_t)&tl_value;
 	struct gp_thread *t[NT];
 	for (int i = 1; i <= NT; i++)

@@ -16,8 +16,15 @@
 #include "graft/overlay.h"
 #include "graft/platform.h"
 
-/* Read by native programs and bpf_exec by symbol. */
+/* Read by native programs and bpf_exec by symbol (tests/overlay_native). */
 volatile uint64_t ovt_calls;
+long app_counter = 21;
+
+long app_double(long v)
+{
+	return 2 * v;
+}
+
 volatile uint64_t ovt_counter = 4242;
 static volatile int stop;
 
@@ -69,6 +76,7 @@ int main(int argc, char **argv)
 		gp_sleep_ns(1000000);
 	}
 	ovl_console_stop(c);
+	printf("ovltest: app_counter %ld\n", app_counter);
 	if (bad || !stop)
 		printf("FAILURE ovltest: %llu wrong results, %s\n",
 		       (unsigned long long)bad, stop ? "stopped" : "timed out");

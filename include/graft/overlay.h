@@ -203,12 +203,26 @@ struct ovl_bpf_host {
  *    checked load or bpf_probe_read of a variable by name).
  *  - overlay_ret_addr(): the traced call's return address (0 in bpf_exec).
  *  - overlay_notify(value): an event line "notify VALUE" in the trace ring.
+ *  - overlay_map_get(k1, k2) / overlay_map_put(k1, k2, v) /
+ *    overlay_map_del(k1, k2): a store of u64 values under two u64 keys,
+ *    shared by every program and the console (the pinned hash map
+ *    "overlay", 16-byte keys {k1, k2}, 4096 entries; bpf_map_get overlay
+ *    K1,K2). get gives 0 for a missing entry; put and del 0 or -errno.
+ *  - overlay_puts(str, len): a line to the console of the bpf_exec running
+ *    the program, or to the trace ring from a traced call.
+ * trace_printk records in the ring always end with a newline.
+ * Declarations for programs: examples/bpf/include/overlay_helpers.h.
  */
 enum {
 	OVL_FN_sym = 0x10100,
 	OVL_FN_ret_addr = 0x10101,
 	OVL_FN_notify = 0x10102,
+	OVL_FN_map_get = 0x10103,
+	OVL_FN_map_put = 0x10104,
+	OVL_FN_map_del = 0x10105,
+	OVL_FN_puts = 0x10106,
 };
+#define OVL_KV_MAP "overlay"
 
 struct ovl_bpf_opts {
 	struct ovl_bpf_host host;
@@ -367,7 +381,8 @@ bool ovl_is_number(const char *s);
 
 /*
  * A map key or value of exactly size bytes: a number (stored little-endian,
- * must fit) or "hex:" followed by 2*size hex digits (bytes in order).
+ * must fit), "A,B" for 16 bytes (two u64, as the two-key store's keys), or
+ * "hex:" followed by 2*size hex digits (bytes in order).
  */
 enum graft_status ovl_parse_bytes(const char *s, void *buf, size_t size,
 				  struct graft_err *err);

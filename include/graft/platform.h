@@ -81,6 +81,30 @@ void gp_pkru_write(uint32_t pkru);
 void *gp_text_alloc(size_t len, const void *near);
 int gp_text_patch(void *addr, const void *bytes, size_t len);
 
+/* ---- isolated calls (the overlay's native programs) ----
+ * gp_call_isolated runs fn(argc, argv) so that a fault inside it (a bad
+ * pointer, a write the protection keys forbid, an invalid opcode) ends the
+ * call with -EFAULT and *fault filled, instead of ending the process; 0
+ * when fn returned (*ret). Where the platform can (the unikernel on a CPU
+ * with PKU), fn runs on a stack of its own with every page write-disabled
+ * but its own domain's, whose pages carry gp_isolation_key()
+ * (gp_pkey_protect them), and with interrupts off; *isolation is then
+ * "PKU", else "none". Inside the call, gp_isolation_suspend() lifts the
+ * protection for the host's own work (console output) and
+ * gp_isolation_resume(token) puts it back.
+ */
+struct gp_fault {
+	int vector;       /* x86 exception: 14 page fault, 13 #GP, 6 #UD... */
+	uint64_t error;   /* its error code (page faults: bit 1 write, 5 key) */
+	uint64_t addr;    /* faulting address (page faults) */
+	uint64_t pc;      /* instruction */
+};
+int gp_isolation_key(void);   /* key for the domain's pages, or -ENOTSUP */
+int gp_call_isolated(int (*fn)(int, char **), int argc, char **argv, int *ret,
+		     const char **isolation, struct gp_fault *fault);
+uint64_t gp_isolation_suspend(void);
+void gp_isolation_resume(uint64_t token);
+
 /* ---- cooperative threads ---- */
 struct gp_thread;
 struct gp_thread *gp_thread_create(void (*fn)(void *), void *arg, size_t stack_size,

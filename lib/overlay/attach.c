@@ -194,7 +194,7 @@ enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 			ovl_printf(out, "     last error: %s\n", a->last_error);
 	}
 	ovl_ok(out, "%u attached%s", n,
-	       n ? "; run times sampled on 1 call in 16" : "");
+	       n ? "; run times sampled on 1 call in 256" : "");
 	return GRAFT_OK;
 }
 
@@ -227,8 +227,14 @@ void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		x->pkt = NULL;
 		x->pkt_len = 0;
 		x->budget = b->opts.budget;
-		x->arg[0] = (uint64_t)(uintptr_t)args;
-		x->arg[1] = x->arg[2] = x->arg[3] = x->arg[4] = 0;
+		/* One block copy, not five stores: ebpf_prog_run reads the
+		 * arguments back 16 bytes at a time, and 8-byte stores would
+		 * not forward to those loads (a stall per traced call). */
+		typedef uint64_t u64x2 __attribute__((vector_size(16)));
+		const u64x2 lo = { (uint64_t)(uintptr_t)args, 0 }, zero = { 0, 0 };
+		memcpy(&x->arg[0], &lo, sizeof lo);
+		memcpy(&x->arg[2], &zero, sizeof zero);
+		x->arg[4] = 0;
 		b->ret_addr = ret_addr;
 		bool timed = a->hits++ % OVL_BPF_SAMPLE == 0;
 		uint64_t t0 = timed ? ovl_bpf_now(b) : 0;

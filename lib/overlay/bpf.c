@@ -192,9 +192,11 @@ static enum graft_status cmd_exec(void *ud, int argc, char *const *argv,
 		ovl_parse_u64(argv[i], &b->x.arg[i - first], NULL);
 	b->busy = true;
 	b->ret_addr = 0;
+	b->out = out;
 	uint64_t t0 = ovl_bpf_now(b);
 	enum graft_status st = ebpf_prog_run(o->obj->progs[prog], &b->x);
 	uint64_t ns = ovl_bpf_now(b) - t0;
+	b->out = NULL;
 	b->busy = false;
 	b->runs++;
 	const char *pname = o->elf->progs[prog].name;
@@ -306,6 +308,14 @@ enum graft_status ovl_bpf_create(struct ovl_bpf **out,
 		return err->status ? err->status :
 		       graft_errf(err, GRAFT_ENOMEM, "overlay eBPF helpers");
 	}
+	ovl_bpf_wrap_printk(b);
+	const struct graft_map_def kv = { GRAFT_MAP_HASH, 16, 8, 4096, 0 };
+	bool created;
+	if (graft_registry_get(b->reg, OVL_KV_MAP, &kv, GRAFT_PIN_BY_NAME, false,
+			       &b->kv, &created, err)) {
+		ovl_bpf_free(b);
+		return err->status;
+	}
 	graft_env_init(&b->env, b->reg);
 	b->env.now_ns = opts->host.now_ns;
 	b->env.now_ud = opts->host.ud;
@@ -327,6 +337,8 @@ void ovl_bpf_free(struct ovl_bpf *b)
 	}
 	for (unsigned i = 0; i < OVL_BPF_MAX_OBJS; i++)
 		obj_drop(b, &b->objs[i]);
+	if (b->kv)
+		graft_registry_put(b->reg, b->kv);
 	if (b->reg)
 		graft_registry_free(b->reg);
 	if (b->helpers)

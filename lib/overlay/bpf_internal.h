@@ -39,7 +39,7 @@ struct ovl_site {
 
 /* Run time is sampled on one hit in OVL_BPF_SAMPLE: reading a clock twice
  * per call would cost more than a small program. */
-#define OVL_BPF_SAMPLE 16
+#define OVL_BPF_SAMPLE 256
 
 struct ovl_attach {
 	bool used;
@@ -70,6 +70,9 @@ struct ovl_bpf {
 	uint32_t next_id;
 	bool busy;               /* a program is running: no re-entry */
 	uint64_t ret_addr;       /* of the traced call being run */
+	struct ovl_out *out;     /* of the bpf_exec running, for overlay_puts */
+	struct graft_map *kv;    /* the two-key store, pinned as "overlay" */
+	ebpf_helper_fn printk;   /* the runtime's trace_printk, wrapped */
 	struct ovl_service prev_stats;
 	struct ebpf_exec x;      /* big (its stack): kept off thread stacks */
 };
@@ -93,6 +96,8 @@ const char *ovl_bpf_mode(const struct ovl_bpf *b, const struct ovl_obj *o,
 /* The overlay's own helpers (helpers.c). */
 extern const struct ebpf_helper ovl_helpers[];
 extern const size_t ovl_nhelpers;
+/* Wrap trace_printk in b->helpers so each record ends with a newline. */
+void ovl_bpf_wrap_printk(struct ovl_bpf *b);
 
 enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 				     struct ovl_out *out,

@@ -5,7 +5,9 @@
  * symbols, and graft's eBPF and native program services.
  *
  * bpf_attach patches function entries through lib/overlay/entry.c
- * (functions built with -fpatchable-function-entry=5,0).
+ * (functions built with -fpatchable-function-entry=5,0); native programs
+ * run through gp_call_isolated (protection keys where the platform has
+ * them, and a fault inside is an error, not a crash).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -188,9 +190,13 @@ static enum graft_status cmd_stats(void *ud, int argc, char *const *argv,
 		   (unsigned long long)(c->requests + c->sess.stats.requests),
 		   (unsigned long long)(c->errors + c->sess.stats.errors));
 	ovl_printf(out, "protection keys: %s\n",
+		   gp_isolation_key() >= 0 ?
+		   "native programs run with the application's memory read-only (PKU)" :
 		   gp_pkey_supported() ?
-		   "the CPU has them; native programs do not use them yet" :
-		   "not available on this CPU; native programs run unisolated");
+		   "the CPU has them, this platform does not isolate with them "
+		   "(isolation: none); faults in native programs are caught" :
+		   "not available on this CPU (isolation: none); faults in "
+		   "native programs are caught");
 	return GRAFT_OK;
 }
 
@@ -228,12 +234,40 @@ static void *pages_alloc(void *ud, size_t len)
 	return gp_pages_alloc(len, GP_PROT_READ | GP_PROT_WRITE);
 }
 
+/* A native program's pages join the isolated domain where there is one. */
 static int pages_protect(void *ud, void *p, size_t len, unsigned prot)
 {
 	(void)ud;
-	return gp_pages_protect(p, len, (prot & OVL_PROT_R ? GP_PROT_READ : 0) |
-					(prot & OVL_PROT_W ? GP_PROT_WRITE : 0) |
-					(prot & OVL_PROT_X ? GP_PROT_EXEC : 0));
+	int gp = (prot & OVL_PROT_R ? GP_PROT_READ : 0) |
+		 (prot & OVL_PROT_W ? GP_PROT_WRITE : 0) |
+		 (prot & OVL_PROT_X ? GP_PROT_EXEC : 0);
+	int key = gp_isolation_key();
+	return key >= 0 ? gp_pkey_protect(p, len, gp, key) :
+			  gp_pages_protect(p, len, gp);
+}
+
+static enum graft_status isolated_call(void *ud, int (*entry)(int, char **),
+				       int argc, char **argv, int *ret,
+				       const char **isolation,
+				       struct graft_err *err)
+{
+	struct gp_fault f;
+	(void)ud;
+	if (!gp_call_isolated(entry, argc, argv, ret, isolation, &f))
+		return GRAFT_OK;
+	if (f.vector == 14)
+		return graft_errf(err, GRAFT_EFAULT,
+				  "stopped by a page fault: %s of 0x%llx%s at pc 0x%llx "
+				  "(isolation: %s); the application goes on",
+				  f.error & 16 ? "fetch" : f.error & 2 ? "write" : "read",
+				  (unsigned long long)f.addr,
+				  f.error & 32 ? " (protection key: application memory "
+						 "is read-only)" : "",
+				  (unsigned long long)f.pc, *isolation);
+	return graft_errf(err, GRAFT_EFAULT,
+			  "stopped by exception %d at pc 0x%llx (isolation: %s); "
+			  "the application goes on", f.vector,
+			  (unsigned long long)f.pc, *isolation);
 }
 
 static void pages_free(void *ud, void *p, size_t len)
@@ -326,6 +360,7 @@ enum graft_status ovl_console_start(struct ovl_console **out,
 		.ud = c, .read_file = read_file, .sym_addr = sym_addr,
 		.now_ns = now_ns, .pages_alloc = pages_alloc,
 		.pages_protect = pages_protect, .pages_free = pages_free,
+		.call = isolated_call,
 	};
 	if (ovl_entry_create(&c->entry, a, err) ||
 	    ovl_bpf_create(&c->bpf, &bo, err) ||

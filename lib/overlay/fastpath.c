@@ -20,6 +20,8 @@
 #include "bpf_internal.h"
 #include "graft/verify.h"
 
+#define OVL_VERIFY_BUDGET 16384
+
 static bool verified_as(struct ovl_bpf *b, const struct graft_elf *elf,
 			const struct graft_elf_prog *p, struct verify_map *maps,
 			enum verify_prog_type type, char *why, size_t cap)
@@ -27,6 +29,10 @@ static bool verified_as(struct ovl_bpf *b, const struct graft_elf *elf,
 	struct verify_opts o = {
 		.type = type, .maps = maps, .nmaps = elf->nmaps,
 		.alloc = b->alloc,
+		/* The console waits (and, on Linux test beds, the traced
+		 * application with it): a program that needs a longer proof
+		 * just runs checked. */
+		.max_insns_processed = OVL_VERIFY_BUDGET,
 	};
 	struct verify_result res;
 	struct graft_err err = { GRAFT_OK, "" };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "graft/platform.h"
 #include "hash.h"
 #include "native_internal.h"
 
@@ -34,8 +35,12 @@ static uint64_t now(struct ovl_native *n)
 
 static void native_puts(const char *s, struct ovl_native *n)
 {
+	/* Called from inside an isolated run: the output buffer is the
+	 * application's memory, so the protection is lifted meanwhile. */
+	uint64_t t = gp_isolation_suspend();
 	if (n->out && s)
 		ovl_write(n->out, s, strnlen(s, 65536));
+	gp_isolation_resume(t);
 }
 
 static uint64_t lookup(void *ud, const char *name, const struct native_prog *p)

@@ -143,6 +143,22 @@ enum graft_status ovl_parse_bytes(const char *s, void *buf, size_t size,
 		}
 		return GRAFT_OK;
 	}
+	const char *comma = size == 16 ? strchr(s, ',') : NULL;
+	if (comma) {
+		char first[32];
+		uint64_t k[2];
+		size_t n = (size_t)(comma - s);
+		if (n >= sizeof first)
+			return graft_errf(err, GRAFT_EINVAL, "bad key '%.64s' (A,B)", s);
+		memcpy(first, s, n);
+		first[n] = 0;
+		if (!parse_num(first, &k[0]) || !parse_num(comma + 1, &k[1]))
+			return graft_errf(err, GRAFT_EINVAL,
+					  "bad value '%.64s' (two numbers A,B)", s);
+		for (size_t i = 0; i < 16; i++)
+			b[i] = (uint8_t)(k[i / 8] >> (8 * (i % 8)));
+		return GRAFT_OK;
+	}
 	uint64_t v;
 	if (!parse_num(s, &v))
 		return graft_errf(err, GRAFT_EINVAL,

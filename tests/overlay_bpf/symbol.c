@@ -2,7 +2,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "overlay_helpers.h"
+#include "graft_helpers.h"
 
 SEC("overlay")
 __u64 read_var(void *ctx)

@@ -15,4 +15,7 @@ static long (*graft_log_u64)(const char *tag, __u32 len, __u64 value) = (void *)
 /* Entries in use in a map (arrays: max_entries). */
 static long (*graft_map_count)(void *map) = (void *) 65538;
 
+/* The overlay's helpers (maps, symbols, return address, puts, notify). */
+#include "overlay_helpers.h"
+
 #endif
