@@ -51,7 +51,7 @@ bench_store() {
 	mb=$(printf '%s\n' "${base[@]}" | median)
 	if [ ${#counted[@]} -gt 0 ]; then
 		mc=$(printf '%s\n' "${counted[@]}" | median)
-		printf '%-22s %12s %12s %8s   (runs: %s | %s; the counter saw %s calls in its last run)\n' \
+		printf '%-22s %12s %12s %8s   (runs: %s | %s; its map counted %s calls over all rounds)\n' \
 			"$name" "$mb" "$mc" "$(awk -v b="$mb" -v c="$mc" 'BEGIN {printf "%.1f%%", b ? (b - c) * 100 / b : 0}')" \
 			"${base[*]}" "${counted[*]}" "${calls:-?}"
 	else

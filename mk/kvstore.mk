@@ -17,9 +17,9 @@ $(KVLOAD): bench/kvload.c bench/kvload_net.c bench/kvload.h
 # (reader, writer) for the store, built as an operator would.
 KV_BPF_OBJS := $(patsubst apps/kvstore/probes/bpf/%.c,$(BUILD)/kvstore/bpf/%.o,$(wildcard apps/kvstore/probes/bpf/*.c))
 KV_NAT_OBJS := $(patsubst apps/kvstore/probes/native/%.c,$(BUILD)/kvstore/native/%.o,$(wildcard apps/kvstore/probes/native/*.c))
-$(BUILD)/kvstore/bpf/%.o: apps/kvstore/probes/bpf/%.c tests/overlay_bpf/overlay_helpers.h
+$(BUILD)/kvstore/bpf/%.o: apps/kvstore/probes/bpf/%.c examples/bpf/include/overlay_helpers.h
 	@mkdir -p $(@D)
-	$(CLANG) -O2 -g -target bpf -Wall -Werror -Itests/overlay_bpf \
+	$(CLANG) -O2 -g -target bpf -Wall -Werror -Iexamples/bpf/include \
 		-idirafter /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null) -c $< -o $@
 $(BUILD)/kvstore/native/%.o: apps/kvstore/probes/native/%.c
 	@mkdir -p $(@D)
