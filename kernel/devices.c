@@ -18,9 +18,12 @@ extern uint64_t sched_poll_ns;
 static uint16_t isr_ports[8];
 static unsigned nisr;
 
+uint64_t virtio_irqs; /* for net.debug */
+
 static void virtio_irq(void *arg)
 {
 	(void)arg;
+	virtio_irqs++;
 	for (unsigned i = 0; i < nisr; i++)
 		(void)inb(isr_ports[i]);
 	irq_work = 1;
@@ -39,6 +42,14 @@ void devices_register_irq(struct pci_dev *d)
 		sched_poll_ns = 1000000;
 		return;
 	}
+	/* PCI interrupts are level-triggered and shared: on an edge-triggered
+	 * 8259 input, a device raising the line while another still holds it
+	 * makes no new edge, and with nobody reading its ISR the line stays
+	 * up for good (only timer-driven polling left). The firmware marks
+	 * the line level in the ELCR; QEMU's qboot and SeaBIOS both do, but
+	 * we do not rely on it. */
+	uint16_t elcr = d->irq < 8 ? 0x4d0 : 0x4d1;
+	outb(elcr, (uint8_t)(inb(elcr) | (1u << (d->irq & 7))));
 	irq_set_handler(d->irq, virtio_irq, 0);
 }
 

@@ -37,6 +37,38 @@ static unsigned raw_head, raw_len;
 static int in_poll; /* replies sent from input processing must not wait */
 uint64_t net_rx_frames, net_tx_frames, net_rx_dropped;
 
+/*
+ * With the kernel option net.debug, a line a second on the log: what the
+ * driver did (polls, frames, transmit waits, kicks, interrupts, datagrams
+ * dropped) and where both rings stand, to tell a stalled ring, a lost
+ * interrupt and a full socket queue apart.
+ */
+static struct {
+	int on;
+	uint64_t next, polls, tx_done, tx_waits, tx_timeouts, tx_refused, kicks;
+} dbg;
+extern uint64_t virtio_irqs, ip_dropped;
+
+static void ring_state(const char *name, const struct vq *q)
+{
+	kprintf(" | %s avail %u used %u seen %u", name, q->avail[1],
+		*(volatile uint16_t *)(q->used + 2), q->last_used);
+}
+
+static void dbg_report(void)
+{
+	uint64_t now = time_ns();
+	if (!dbg.on || now < dbg.next)
+		return;
+	dbg.next = now + 1000000000ULL;
+	kprintf("net %lu ms: polls %lu rx %lu tx %lu done %lu waits %lu timeouts %lu refused %lu kicks %lu irqs %lu dropped %lu",
+		now / 1000000, dbg.polls, net_rx_frames, net_tx_frames, dbg.tx_done, dbg.tx_waits,
+		dbg.tx_timeouts, dbg.tx_refused, dbg.kicks, virtio_irqs, ip_dropped);
+	ring_state("rx", &rxq);
+	ring_state("tx", &txq);
+	kprintf(" free %u\n", ntx_free);
+}
+
 int net_available(void) { return present; }
 
 int net_mac(uint8_t out[6])
@@ -69,7 +101,10 @@ static int net_poll(void *arg)
 	int did = 0;
 	uint32_t len;
 	uint8_t *buf;
+	dbg.polls++;
+	dbg_report();
 	while ((buf = vq_get(&txq, &len))) {
+		dbg.tx_done++;
 		tx_free[ntx_free++] = buf;
 		waitq_wake_one(&tx_waiters);
 		did = 1;
@@ -104,8 +139,10 @@ static int net_poll(void *arg)
 		}
 		post_rx(buf);
 	}
-	if (reposted)
+	if (reposted) {
 		vq_kick(&rxq);
+		dbg.kicks++;
+	}
 	return did;
 }
 
@@ -140,6 +177,7 @@ void net_init(void)
 	virtio_ready(&dev);
 	vq_kick(&rxq);
 	sched_add_poller(net_poll, NULL);
+	dbg.on = kopt("net.debug") != NULL;
 	present = 1;
 	ip_init();
 }
@@ -151,11 +189,17 @@ int net_send_frame(const void *frame, size_t len)
 	if (len < 14 || len > 1514)
 		return -EINVAL;
 	while (!ntx_free) {
-		if (in_poll)
+		if (in_poll) {
+			dbg.tx_refused++;
 			return -EAGAIN;
+		}
 		net_poll(NULL);
-		if (!ntx_free && waitq_wait(&tx_waiters, time_ns() + 1000000000ULL))
+		if (!ntx_free)
+			dbg.tx_waits++;
+		if (!ntx_free && waitq_wait(&tx_waiters, time_ns() + 1000000000ULL)) {
+			dbg.tx_timeouts++;
 			return -EAGAIN;
+		}
 	}
 	uint8_t *buf = tx_free[--ntx_free];
 	memset(buf, 0, HDR);
