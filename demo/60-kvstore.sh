@@ -36,10 +36,6 @@ for _ in $(seq 150); do
 	sleep 0.2
 done
 sed 's/^/  guest| /' "$tmp/guest.out"
-# The overlay verifies an object the first time it loads it; faulty.o's
-# runaway loop keeps the verifier busy for seconds under TCG, so it is
-# loaded (and cached) before the load starts.
-"$GRAFT" console "$SOCK" -c "bpf_exec /share/faulty.o wild" >/dev/null 2>&1
 echo "\$ kvload --frames ... -w 8   (get/set/del in the background, every reply checked)"
 "$KVLOAD" --frames "$pb:$pa:10.0.0.1:7070" -d 120 -w 8 --progress "$tmp/progress" >"$tmp/load.out" 2>&1 &
 lpid=$!
@@ -70,6 +66,8 @@ step "bpf_list"
 
 say "A faulty program is stopped with a clear error; the store keeps answering"
 step "bpf_exec /share/faulty.o wild"
+step "bpf_exec /share/faulty.o spin"
+served
 step "bpf_attach kv_handle_request /share/faulty.o wild_entry"
 served
 sleep 0.5

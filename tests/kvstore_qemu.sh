@@ -17,10 +17,6 @@ fi
 SOCK=$work/console.sock
 pa=$((20000 + RANDOM % 20000)); pb=$((pa + 1))
 KVNET=(--frames "$pb:$pa:10.0.0.1:7070")
-# Under QEMU, a store held up for a second or more (a runaway loop run on
-# the console thread) while datagrams keep coming leaves the guest's UDP
-# path answering a few requests a second: the loop runs after the load.
-FAULTS_UNDER_LOAD=0
 prepare_share
 timeout 200 "$GRAFT" vm run --timeout 180 --net "socket:$pa:$pb" --ip 10.0.0.1 \
 	--console "$SOCK" --share "$work/share" "$BUILD/kernel/kvstore.elf" -- \
