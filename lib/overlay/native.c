@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "graft/platform.h"
 #include "hash.h"
 #include "native_internal.h"
 
@@ -37,10 +36,11 @@ static void native_puts(const char *s, struct ovl_native *n)
 {
 	/* Called from inside an isolated run: the output buffer is the
 	 * application's memory, so the protection is lifted meanwhile. */
-	uint64_t t = gp_isolation_suspend();
+	uint64_t t = n->host.suspend ? n->host.suspend(n->host.ud) : 0;
 	if (n->out && s)
 		ovl_write(n->out, s, strnlen(s, 65536));
-	gp_isolation_resume(t);
+	if (n->host.resume)
+		n->host.resume(n->host.ud, t);
 }
 
 static uint64_t lookup(void *ud, const char *name, const struct native_prog *p)
