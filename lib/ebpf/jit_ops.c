@@ -620,7 +620,7 @@ unsigned jit_emit_insn(struct jit *j, size_t pc)
 		op_call_local(j, in, pc);
 		return 1;
 	case EBPF_FMT_EXIT:
-		emit_ret(b);                                      /* ret */
+		jit_emit_exit(j);                                 /* [pop ...] ret */
 		return 1;
 	case EBPF_FMT_NEG:
 		emit_rr(b, w ? X_W : 0, 0xf7, 3, D(in));          /* neg dst */

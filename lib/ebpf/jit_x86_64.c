@@ -23,6 +23,9 @@
  * (JIT_MAX_INSN per instruction, plus the stubs).
  * Every BPF exit is `ret`: the entry calls pc 0 like a local call, so exit
  * returns from whichever frame is running, as in the interpreter.
+ * Programs that cannot fail or stop early (unchecked, no calls of any kind,
+ * no packet loads) also get a direct entry that ebpf_prog_run calls with
+ * the ebpf_exec alone and that falls into pc 0 (see emit_direct_entry).
  */
 #include <string.h>
 
@@ -33,6 +36,7 @@ struct jit_hdr {
 	struct ebpf_codemem cm;
 	size_t map_size;
 	size_t entry;     /* offset of the entry from the code start */
+	size_t direct;    /* ... of the direct entry, 0 when none */
 	size_t code_size; /* bytes of code after the header */
 };
 
@@ -229,12 +233,63 @@ static void emit_entry(struct jit *j)
 		emit_rr(b, 0, 0x31, zero[i], zero[i]);      /* xor r, r */
 	if (j->checked)
 		emit_rm(b, X_W, 0x8b, R9, R12, CTX(budget)); /* mov r9, [r12+budget] */
-	x_b(b, 0xe8);                                       /* call pc 0 */
+	if (j->direct)
+		emit_mov_rr(b, true, RDI, R10);     /* mov rdi, r10: x */
+	x_b(b, 0xe8);                       /* call pc 0, or the direct entry */
 	x_d(b, 0);
-	j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)(b->n - 4), 0 };
+	if (j->direct)
+		j->call_direct = b->n - 4;
+	else
+		j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)(b->n - 4), 0 };
 	if (j->checked)
 		emit_rm(b, X_W, 0x89, R9, R12, CTX(budget));
 	emit_epilogue(b);
+}
+
+/*
+ * The direct entry, for programs that cannot fail or stop early (j->direct):
+ * `uint64_t entry(struct ebpf_exec *x)`, called by ebpf_prog_run with no
+ * context, so no r12, no saved machine stack and no status. It saves only
+ * the callee-saved registers the program names, loads only the arguments
+ * it names, zeroes the rest of what it names (the interpreter starts from
+ * zeroed registers) and falls into pc 0, which the body emits next; every
+ * exit is then the matching epilogue (jit_emit_exit). Such programs have
+ * no local calls, so no frame but this one returns.
+ */
+static const uint8_t direct_keep[] = { 6, 7, 8, 9, 10 }; /* rbx r13 r14 r15 rbp */
+
+static void emit_direct_entry(struct jit *j)
+{
+	struct xbuf *b = &j->b;
+	for (unsigned i = 0; i < sizeof direct_keep; i++)
+		if (j->used & 1u << direct_keep[i])
+			emit_push(b, jit_reg[direct_keep[i]]); /* push ... */
+	for (unsigned r = 2; r <= 5; r++)
+		if (j->used & 1u << r)                      /* mov rN, [rdi+arg] */
+			emit_rm(b, X_W, 0x8b, jit_reg[r], RDI,
+				(int32_t)(offsetof(struct ebpf_exec, arg) + 8 * (r - 1)));
+	if (j->used & 1u << 10)                             /* lea rbp, [rdi+top] */
+		emit_rm(b, X_W, 0x8d, RBP, RDI,
+			(int32_t)(offsetof(struct ebpf_exec, stack) +
+				  sizeof ((struct ebpf_exec *)0)->stack));
+	if (j->used & 1u << 1)                              /* mov rdi, [rdi+arg] */
+		emit_rm(b, X_W, 0x8b, RDI, RDI,
+			(int32_t)offsetof(struct ebpf_exec, arg));
+	emit_rr(b, 0, 0x31, RAX, RAX);                      /* xor eax, eax */
+	for (unsigned i = 0; i < 4; i++)                    /* xor r, r */
+		if (j->used & 1u << direct_keep[i])
+			emit_rr(b, 0, 0x31, jit_reg[direct_keep[i]],
+				jit_reg[direct_keep[i]]);
+}
+
+void jit_emit_exit(struct jit *j)
+{
+	struct xbuf *b = &j->b;
+	if (j->direct)
+		for (unsigned i = sizeof direct_keep; i-- > 0;)
+			if (j->used & 1u << direct_keep[i])
+				emit_pop(b, jit_reg[direct_keep[i]]); /* pop ... */
+	emit_ret(b);                                        /* ret */
 }
 
 /* Mark jump targets, run heads and second lddw slots; check targets. */
@@ -253,15 +308,24 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 		if (in[pc].dst >= EBPF_NREGS || in[pc].src >= EBPF_NREGS)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: bad register", pc);
+		j->used |= 1u << in[pc].dst | 1u << in[pc].src;
 		int64_t t = -1;
 		switch (ebpf_opinfo[op].fmt) {
+		case EBPF_FMT_CALL:
+		case EBPF_FMT_CALLX:
+		case EBPF_FMT_LD_ABS:
+		case EBPF_FMT_LD_IND:
+			j->direct = false;
+			break;
 		case EBPF_FMT_JA:
 		case EBPF_FMT_JCOND_IMM:
 		case EBPF_FMT_JCOND_REG:
 			t = (int64_t)pc + 1 + in[pc].off;
 			break;
-		case EBPF_FMT_JA32:
 		case EBPF_FMT_CALL_LOCAL:
+			j->direct = false;
+			/* fall through */
+		case EBPF_FMT_JA32:
 			t = (int64_t)pc + 1 + in[pc].imm;
 			break;
 		case EBPF_FMT_LDDW:
@@ -488,6 +552,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
 			 .checked = !(p->flags & EBPF_F_UNCHECKED) };
+	j.direct = !j.checked;
 	j.entry = (uint32_t *)s;
 	j.fix = (struct jit_fix *)(s + (n + 1) * sizeof(uint32_t));
 	j.cold = (struct jit_cold *)(j.fix + n + 1);
@@ -516,9 +581,14 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		emit_check_stub(&j, EBPF_RW);
 	}
 	emit_callx_stub(&j);
-	size_t entry = j.b.n;
+	size_t entry = j.b.n, direct = 0;
 	if (jit_room(&j, JIT_MAX_INSN))
 		emit_entry(&j);
+	if (j.direct && jit_room(&j, JIT_MAX_INSN)) {
+		direct = j.b.n;
+		patch32(&j.b, j.call_direct, direct);
+		emit_direct_entry(&j);
+	}
 	emit_body(&j);
 	p->alloc.free(p->alloc.ud, s);
 	buf = j.b.p - JIT_HDR;
@@ -529,7 +599,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  n);
 	}
 	size_t map_size = JIT_HDR + j.b.n;
-	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
+	struct jit_hdr h = { *cm, map_size, entry, direct, j.b.n };
 	memcpy(buf, &h, sizeof h);
 	uint8_t *base = cm->install(cm->ud, buf, map_size);
 	p->alloc.free(p->alloc.ud, buf);
@@ -539,6 +609,10 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
+	if (direct) {
+		void *code = base + JIT_HDR + direct;
+		memcpy(&p->jit_direct, &code, sizeof code);
+	}
 	return GRAFT_OK;
 }
 
@@ -552,6 +626,7 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	p->jit_code = NULL;
 	p->jit_size = 0;
 	p->jit_run = NULL;
+	p->jit_direct = NULL;
 }
 
 const void *ebpf_prog_jit_code(const struct ebpf_prog *p, size_t *size)

@@ -80,6 +80,11 @@ struct jit {
 	size_t l_exit[JS_COUNT];
 	size_t l_check[4]; /* by needed permission: EBPF_R, EBPF_W, EBPF_RW */
 	size_t l_callx;
+	/* No helper, callx, local call or packet load, and unchecked: the
+	 * program cannot fail or stop early, so it gets a direct entry. */
+	bool direct;
+	unsigned used; /* bit per BPF register some instruction names */
+	size_t call_direct; /* the generic entry's call of the direct one */
 };
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
@@ -89,6 +94,9 @@ struct jit {
 
 /* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
 unsigned jit_emit_insn(struct jit *j, size_t pc);
+
+/* BPF exit: ret, after the direct entry's epilogue for direct programs. */
+void jit_emit_exit(struct jit *j);
 
 /* A jump (cc < 0: jmp) to pc's entry, short when it is behind us. */
 void jit_jump_to(struct jit *j, int cc, size_t pc);

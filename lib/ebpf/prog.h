@@ -42,6 +42,9 @@ struct ebpf_prog {
 	size_t jit_size;
 	enum graft_status (*jit_run)(const struct ebpf_prog *,
 				     struct ebpf_exec *);
+	/* Set for JIT code that cannot fail, stop early or tail-call (see
+	 * jit_x86_64.c): ebpf_prog_run calls it with x and stores r0. */
+	uint64_t (*jit_direct)(struct ebpf_exec *);
 };
 
 /* The helper with this ID, or NULL (binary search of p->helpers). */
