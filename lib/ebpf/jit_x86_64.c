@@ -299,7 +299,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 	memset(j->mark, 0, j->n);
 	j->mark[0] = JM_RUNHEAD;
 	for (size_t pc = 0; pc < j->n; pc++) {
-		enum ebpf_op op = ebpf_decode(&in[pc]);
+		enum ebpf_op op = (enum ebpf_op)j->p->op[pc];
 		if (op == EBPF_OP_COUNT)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: unknown opcode 0x%02x",
