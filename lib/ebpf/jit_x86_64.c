@@ -68,16 +68,38 @@ void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind)
 		(struct jit_cold){ (uint32_t)at, (uint32_t)pc, kind };
 }
 
-/* pop the callee-saved registers pushed by the entry; ret */
-static void emit_epilogue(struct xbuf *b)
+/*
+ * The callee-saved registers the generic entry pushes: rbp (r10, always
+ * set: checks and local calls use it) and r12 (the context), plus those
+ * of r6..r9 the program names, padded to an even count so the body's
+ * machine stack stays 16-byte aligned for helper calls.
+ */
+static void plan_saves(struct jit *j)
 {
-	emit_pop(b, R15);
-	emit_pop(b, R14);
-	emit_pop(b, R13);
-	emit_pop(b, R12);
-	emit_pop(b, RBP);
-	emit_pop(b, RBX);
-	emit_ret(b);
+	static const uint8_t bpf[] = { 6, 7, 8, 9 };
+	bool keep[4];
+	unsigned n = 2;
+	for (unsigned i = 0; i < 4; i++)
+		n += keep[i] = j->used & 1u << bpf[i];
+	for (unsigned i = 0; i < 4 && (n & 1); i++)
+		if (!keep[i])
+			keep[i] = true, n++;
+	j->nsave = 0;
+	if (keep[0])
+		j->save[j->nsave++] = RBX;
+	j->save[j->nsave++] = RBP;
+	j->save[j->nsave++] = R12;
+	for (unsigned i = 1; i < 4; i++)
+		if (keep[i])
+			j->save[j->nsave++] = jit_reg[bpf[i]];
+}
+
+/* pop the callee-saved registers pushed by the entry; ret */
+static void emit_epilogue(struct jit *j)
+{
+	for (unsigned i = j->nsave; i-- > 0;)
+		emit_pop(&j->b, j->save[i]);
+	emit_ret(&j->b);
 }
 
 /*
@@ -104,7 +126,7 @@ static void emit_exit_stubs(struct jit *j)
 	if (j->checked)
 		emit_rm(b, X_W, 0x89, R9, R12, CTX(budget)); /* mov [r12+budget], r9 */
 	emit_rm(b, X_W, 0x8b, RSP, R12, CTX(saved_rsp)); /* mov rsp, [r12+saved] */
-	emit_epilogue(b);
+	emit_epilogue(j);
 }
 
 /*
@@ -215,12 +237,8 @@ static void emit_callx_stub(struct jit *j)
 static void emit_entry(struct jit *j)
 {
 	struct xbuf *b = &j->b;
-	emit_push(b, RBX);
-	emit_push(b, RBP);
-	emit_push(b, R12);
-	emit_push(b, R13);
-	emit_push(b, R14);
-	emit_push(b, R15);
+	for (unsigned i = 0; i < j->nsave; i++)
+		emit_push(b, j->save[i]);                   /* push ... */
 	emit_mov_rr(b, true, R12, RDI);                     /* mov r12, rdi */
 	emit_rm(b, X_W, 0x89, RSP, R12, CTX(saved_rsp));    /* mov [r12+saved], rsp */
 	emit_rm(b, X_W, 0x8b, R10, R12, CTX(x));            /* mov r10, [r12+x] */
@@ -228,9 +246,10 @@ static void emit_entry(struct jit *j)
 		emit_rm(b, X_W, 0x8b, jit_reg[r], R10,
 			(int32_t)(offsetof(struct ebpf_exec, arg) + 8 * (r - 1)));
 	emit_rm(b, X_W, 0x8b, RBP, R12, CTX(stack_top));    /* mov rbp, [r12+top] */
-	static const uint8_t zero[] = { RAX, RBX, R13, R14, R15 };
-	for (unsigned i = 0; i < sizeof zero; i++)
-		emit_rr(b, 0, 0x31, zero[i], zero[i]);      /* xor r, r */
+	static const uint8_t zero[] = { 0, 6, 7, 8, 9 };
+	for (unsigned i = 0; i < sizeof zero; i++)          /* xor r, r */
+		if (j->used & 1u << zero[i])
+			emit_rr(b, 0, 0x31, jit_reg[zero[i]], jit_reg[zero[i]]);
 	if (j->checked)
 		emit_rm(b, X_W, 0x8b, R9, R12, CTX(budget)); /* mov r9, [r12+budget] */
 	if (j->direct)
@@ -243,7 +262,7 @@ static void emit_entry(struct jit *j)
 		j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)(b->n - 4), 0 };
 	if (j->checked)
 		emit_rm(b, X_W, 0x89, R9, R12, CTX(budget));
-	emit_epilogue(b);
+	emit_epilogue(j);
 }
 
 /*
@@ -313,6 +332,9 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 		switch (ebpf_opinfo[op].fmt) {
 		case EBPF_FMT_CALL:
 		case EBPF_FMT_CALLX:
+			j->helpers = true;
+			j->direct = false;
+			break;
 		case EBPF_FMT_LD_ABS:
 		case EBPF_FMT_LD_IND:
 			j->direct = false;
@@ -574,6 +596,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
 	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
+	plan_saves(&j);
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -609,6 +632,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
+	p->jit_no_tail = !j.helpers;
 	if (direct) {
 		void *code = base + JIT_HDR + direct;
 		memcpy(&p->jit_direct, &code, sizeof code);
@@ -627,6 +651,7 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	p->jit_size = 0;
 	p->jit_run = NULL;
 	p->jit_direct = NULL;
+	p->jit_no_tail = false;
 }
 
 const void *ebpf_prog_jit_code(const struct ebpf_prog *p, size_t *size)

@@ -83,8 +83,11 @@ struct jit {
 	/* No helper, callx, local call or packet load, and unchecked: the
 	 * program cannot fail or stop early, so it gets a direct entry. */
 	bool direct;
+	bool helpers; /* some helper call or callx */
 	unsigned used; /* bit per BPF register some instruction names */
 	size_t call_direct; /* the generic entry's call of the direct one */
+	uint8_t save[6];    /* callee-saved registers the generic entry keeps */
+	unsigned nsave;
 };
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */

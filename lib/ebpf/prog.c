@@ -237,20 +237,32 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 	return st;
 }
 
+/* What run_chain sets before the first program, for the lean paths. */
+static void run_reset(struct ebpf_exec *x)
+{
+	x->executed = 0;
+	x->err.status = GRAFT_OK;
+	x->err.msg[0] = '\0';
+	x->err_pc = 0;
+	x->tail_call = NULL;
+	x->abort = false;
+	x->tail_calls = 0;
+}
+
 enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 {
 	if (p->jit_direct) {
 		/* JIT code that cannot fail, stop early or tail-call: enter it
 		 * directly and leave x as run_chain would after a success. */
-		x->executed = 0;
-		x->err.status = GRAFT_OK;
-		x->err.msg[0] = '\0';
-		x->err_pc = 0;
-		x->tail_call = NULL;
-		x->abort = false;
-		x->tail_calls = 0;
+		run_reset(x);
 		x->r0 = p->jit_direct(x);
 		return GRAFT_OK;
+	}
+	if (p->jit_no_tail) {
+		/* no helper calls, so no tail-call chain to follow */
+		run_reset(x);
+		x->r0 = 0;
+		return p->jit_run(p, x);
 	}
 	return run_chain(p, x, false);
 }
