@@ -36,8 +36,11 @@ static void call_rel(struct xbuf *b, size_t to)
 
 /*
  * The memory operand of an access to [bpf_base + off]. Checked code that is
- * not statically inside the current frame computes the address into r11
- * and calls the check stub for `perm`; the access then uses [r11].
+ * not statically inside the current frame first tries the region that
+ * allowed the last access of this direction (cache_lo/lim), inline; a miss
+ * jumps to a cold path that calls the check stub for `perm` with the
+ * address in r11 and comes back, so the hot path falls through. Atomics
+ * (perm RW, no cache) call the stub inline and use [r11].
  */
 static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 			unsigned size, unsigned perm, unsigned *base,
@@ -45,25 +48,27 @@ static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 {
 	struct xbuf *b = &j->b;
 	unsigned r = jit_reg[bpf_base];
+	*base = r;
+	*disp = off;
 	if (!j->checked || (bpf_base == 10 && off >= -EBPF_STACK_SIZE &&
-			    off + (int)size <= 0)) {
-		*base = r;
-		*disp = off;
+			    off + (int)size <= 0))
+		return;
+	if (perm != EBPF_RW) {
+		int k = perm == EBPF_W;
+		emit_rm(b, X_W, 0x8d, R10, r, off);             /* lea r10, [r+off] */
+		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
+		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
+		size_t at = emit_jcc32(b, CC_A);                /* ja .check */
+		j->cold[j->ncold++] = (struct jit_cold){
+			.at = (uint32_t)at, .pc = (uint32_t)j->pc, .kind = JC_MEM,
+			.base = (uint8_t)r, .size = (uint8_t)size,
+			.perm = (uint8_t)perm, .off = off, .back = (uint32_t)b->n,
+		};
 		return;
 	}
 	emit_rm(b, X_W, 0x8d, R11, r, off);             /* lea r11, [r+off] */
-	size_t j_ok = 0;
-	if (perm != EBPF_RW) { /* the cached region first */
-		int k = perm == EBPF_W;
-		emit_mov_rr(b, true, R10, R11);             /* mov r10, r11 */
-		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
-		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
-		j_ok = emit_jcc8(b, CC_BE);                 /* jbe ok */
-	}
 	mov_r32_imm(b, R10, (uint32_t)(j->pc << 5 | size)); /* mov r10d, info */
 	call_rel(b, j->l_check[perm]);                  /* call check */
-	if (perm != EBPF_RW)
-		patch8(b, j_ok);
 	*base = R11;
 	*disp = 0;
 }

@@ -65,7 +65,8 @@ void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind)
 {
 	size_t at = emit_jcc32(&j->b, cc);
 	j->cold[j->ncold++] =
-		(struct jit_cold){ (uint32_t)at, (uint32_t)pc, kind };
+		(struct jit_cold){ .at = (uint32_t)at, .pc = (uint32_t)pc,
+				   .kind = (uint8_t)kind };
 }
 
 /*
@@ -471,6 +472,17 @@ static void emit_body(struct jit *j)
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
+		if (c->kind == JC_MEM) {
+			emit_rm(b, X_W, 0x8d, R11, c->base, c->off); /* lea r11, [m] */
+			emit_mov_imm64(b, R10, c->pc << 5 | c->size); /* mov r10d, info */
+			size_t call = b->n + 1;
+			x_b(b, 0xe8);                                /* call check */
+			x_d(b, 0);
+			patch32(b, call, j->l_check[c->perm]);
+			size_t back = emit_jmp32(b);                 /* jmp back */
+			patch32(b, back, c->back);
+			continue;
+		}
 		emit_mov_imm64(b, R10, c->pc << 5);
 		if (c->kind == JS_STOP)
 			emit_mov_rr(b, true, R11, RBP); /* which frame */

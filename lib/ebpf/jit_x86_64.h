@@ -44,11 +44,20 @@ struct jit_ctx {
 	uint64_t cache_lo[2], cache_lim[2];
 };
 
-/* A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind". */
+/*
+ * A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind",
+ * or, for kind JC_MEM, to a full memory check of [base + off] (size bytes,
+ * perm) that jumps back to `back` when the access is allowed.
+ */
+enum { JC_MEM = JS_COUNT };
+
 struct jit_cold {
 	uint32_t at;
 	uint32_t pc;
-	uint32_t kind;
+	uint8_t kind;
+	uint8_t base, size, perm;
+	int16_t off;
+	uint32_t back;
 };
 
 /* A forward jump to a BPF pc's entry. */
@@ -93,7 +102,7 @@ struct jit {
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
 #define JIT_MAX_INSN 208
 #define JIT_MAX_COLD 4 /* cold stubs per instruction */
-#define JIT_COLD_SIZE 16
+#define JIT_COLD_SIZE 24
 
 /* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
 unsigned jit_emit_insn(struct jit *j, size_t pc);
