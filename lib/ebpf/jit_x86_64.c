@@ -521,16 +521,24 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 {
 	bool checked = !(p->flags & EBPF_F_UNCHECKED);
 	uint64_t limit = ebpf_budget_limit(x);
-	uint64_t start = x->executed < limit ? limit - x->executed : 0;
-	struct jit_ctx c = {
-		.x = x,
-		.budget = start,
-		.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE),
-		.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack),
-	};
+	/* Only what the code reads before it writes: the exits set info,
+	 * fault_addr and budget, the entry sets saved_rsp. */
+	struct jit_ctx c;
+	c.x = x;
+	c.budget = x->executed < limit ? limit - x->executed : 0;
+	c.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE);
+	c.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack);
+	c.status = JS_OK;
 	/* empty caches: the top 8 stack bytes, live in every frame */
 	c.cache_lo[0] = c.cache_lo[1] = c.stack_top - 8;
+	c.cache_lim[0] = c.cache_lim[1] = 0;
 	uint64_t r0 = jit_call(p, &c);
+	if (c.status == JS_OK) {
+		if (checked)
+			x->executed = limit - c.budget;
+		x->r0 = r0;
+		return GRAFT_OK;
+	}
 	uint32_t pc = c.info >> 5;
 	if (checked) {
 		uint64_t left = c.budget;
@@ -543,9 +551,6 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		x->executed = limit - left;
 	}
 	switch (c.status) {
-	case JS_OK:
-		x->r0 = r0;
-		return GRAFT_OK;
 	case JS_PKT:
 		x->r0 = 0;
 		return GRAFT_OK;
