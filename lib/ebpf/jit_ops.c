@@ -59,11 +59,11 @@ static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
 		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
 		size_t at = emit_jcc32(b, CC_A);                /* ja .check */
-		j->cold[j->ncold++] = (struct jit_cold){
+		jit_add_cold(j, (struct jit_cold){
 			.at = (uint32_t)at, .pc = (uint32_t)j->pc, .kind = JC_MEM,
 			.base = (uint8_t)r, .size = (uint8_t)size,
 			.perm = (uint8_t)perm, .off = off, .back = (uint32_t)b->n,
-		};
+		});
 		return;
 	}
 	emit_rm(b, X_W, 0x8d, R11, r, off);             /* lea r11, [r+off] */

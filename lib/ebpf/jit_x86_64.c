@@ -61,12 +61,19 @@ void jit_jump_to(struct jit *j, int cc, size_t pc)
 	j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)at, (uint32_t)pc };
 }
 
+void jit_add_cold(struct jit *j, struct jit_cold c)
+{
+	if (j->ncold < j->cold_cap)
+		j->cold[j->ncold++] = c;
+	else
+		j->overflow = true;
+}
+
 void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind)
 {
 	size_t at = emit_jcc32(&j->b, cc);
-	j->cold[j->ncold++] =
-		(struct jit_cold){ .at = (uint32_t)at, .pc = (uint32_t)pc,
-				   .kind = (uint8_t)kind };
+	jit_add_cold(j, (struct jit_cold){ .at = (uint32_t)at, .pc = (uint32_t)pc,
+					   .kind = (uint8_t)kind });
 }
 
 /*
@@ -377,10 +384,32 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
 	}
-	for (size_t pc = 0; pc < j->n; pc++)
-		if ((j->mark[pc] & JM_LDDW2) && (j->mark[pc] & JM_TARGET))
+	/* Cold paths, at most: a charge per run head or target (checked),
+	 * a memory check per access (checked), two per helper call (abort,
+	 * tail call), one more for callx, one per local call and packet load. */
+	size_t cold = 0;
+	for (size_t pc = 0; pc < j->n; pc++) {
+		uint8_t m = j->mark[pc];
+		if ((m & JM_LDDW2) && (m & JM_TARGET))
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: jump into an lddw", pc);
+		if (m & JM_LDDW2)
+			continue;
+		if (j->checked && (m & (JM_RUNHEAD | JM_TARGET)))
+			cold++;
+		switch (ebpf_opinfo[j->op[pc]].fmt) {
+		case EBPF_FMT_CALLX: cold += 3; break;
+		case EBPF_FMT_CALL: cold += 2; break;
+		case EBPF_FMT_CALL_LOCAL:
+		case EBPF_FMT_LD_ABS:
+		case EBPF_FMT_LD_IND: cold++; break;
+		case EBPF_FMT_LDX:
+		case EBPF_FMT_ST:
+		case EBPF_FMT_STX: cold += j->checked; break;
+		default: break;
+		}
+	}
+	j->cold_cap = cold;
 	return GRAFT_OK;
 }
 
@@ -584,8 +613,11 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
+	/* Scratch: per-pc tables now, the cold list once scan() has sized it
+	 * (a bound per instruction would be 4n entries, mostly unused: big
+	 * scratch blocks cost page faults in many allocators). */
 	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
-		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
+		      2 * n;
 	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
@@ -594,13 +626,18 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	j.direct = !j.checked;
 	j.entry = (uint32_t *)s;
 	j.fix = (struct jit_fix *)(s + (n + 1) * sizeof(uint32_t));
-	j.cold = (struct jit_cold *)(j.fix + n + 1);
-	j.mark = (uint8_t *)(j.cold + JIT_MAX_COLD * n);
+	j.mark = (uint8_t *)(j.fix + n + 1);
 	j.op = j.mark + n;
 	enum graft_status st = scan(&j, err);
 	if (st) {
 		p->alloc.free(p->alloc.ud, s);
 		return st;
+	}
+	j.cold = p->alloc.alloc(p->alloc.ud, (j.cold_cap ? j.cold_cap : 1) *
+						     sizeof *j.cold);
+	if (!j.cold) {
+		p->alloc.free(p->alloc.ud, s);
+		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
 	/* Code goes to scratch memory after a header: first sized for the
 	 * usual 10-30 bytes per instruction, grown up to the worst case. */
@@ -610,6 +647,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	uint8_t *buf = p->alloc.alloc(p->alloc.ud, JIT_HDR + j.cap);
 	if (!buf) {
 		p->alloc.free(p->alloc.ud, s);
+		p->alloc.free(p->alloc.ud, j.cold);
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
 	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
@@ -631,6 +669,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	}
 	emit_body(&j);
 	p->alloc.free(p->alloc.ud, s);
+	p->alloc.free(p->alloc.ud, j.cold);
 	buf = j.b.p - JIT_HDR;
 	if (j.overflow) {
 		p->alloc.free(p->alloc.ud, buf);

@@ -84,7 +84,7 @@ struct jit {
 	struct jit_fix *fix;
 	size_t nfix;
 	struct jit_cold *cold;
-	size_t ncold;
+	size_t ncold, cold_cap; /* cold_cap: an upper bound from scan() */
 	/* shared stubs */
 	size_t l_exit[JS_COUNT];
 	size_t l_check[4]; /* by needed permission: EBPF_R, EBPF_W, EBPF_RW */
@@ -101,7 +101,7 @@ struct jit {
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
 #define JIT_MAX_INSN 208
-#define JIT_MAX_COLD 4 /* cold stubs per instruction */
+#define JIT_MAX_COLD 4 /* cold stubs per instruction, at most */
 #define JIT_COLD_SIZE 24
 
 /* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
@@ -114,6 +114,9 @@ void jit_emit_exit(struct jit *j);
 void jit_jump_to(struct jit *j, int cc, size_t pc);
 /* A jcc rel32 to a cold stub that records pc and exits with `kind`. */
 void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind);
+/* Record a cold path (the bound from scan() makes overflow a JIT bug,
+ * which fails the compile instead of writing past the array). */
+void jit_add_cold(struct jit *j, struct jit_cold c);
 
 /* The C side of legacy packet loads (jit_x86_64.c). */
 struct jit_pkt_result {
