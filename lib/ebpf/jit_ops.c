@@ -148,7 +148,8 @@ static bool divmod_const(struct jit *j, unsigned d, bool w, bool mod,
 /*
  * div/idiv want the dividend in rdx:rax, which hold r3 and r0: the divisor
  * goes to r11, rax is parked in r10 and rdx in r9 (free in unchecked code)
- * or on the machine stack (r9 is the budget in checked code).
+ * or on the machine stack (r9 is the budget in checked code), unless rdx
+ * is the 64-bit divisor itself: then its copy in r11 restores it.
  *
  * Unsigned 64-bit division takes the 32-bit `div r11d` (edx:eax / r11d)
  * when the divisor fits in 32 bits and the dividend's high half is below
@@ -181,8 +182,10 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 	} else {
 		mov_r32_imm(b, R11, (uint32_t)in->imm);
 	}
-	unsigned park = j->checked ? RSP : R9; /* rsp: the machine stack */
-	if (d != RDX) {
+	/* rsp: the machine stack; r11: rdx is the 64-bit divisor, whose copy
+	 * in r11 survives the division */
+	unsigned park = reg && w && S(in) == RDX ? R11 : j->checked ? RSP : R9;
+	if (d != RDX && park != R11) {
 		if (park == RSP)
 			emit_push(b, RDX);               /* push rdx */
 		else
@@ -223,7 +226,7 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 		if (park == RSP)
 			emit_pop(b, RDX);                /* pop rdx */
 		else
-			emit_mov_rr(b, true, RDX, R9);   /* mov rdx, r9 */
+			emit_mov_rr(b, true, RDX, park); /* mov rdx, r9|r11 */
 	}
 	if (!reg && !narrow)
 		return;
