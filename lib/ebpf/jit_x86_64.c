@@ -40,7 +40,7 @@ struct jit_hdr {
 	size_t code_size; /* bytes of code after the header */
 };
 
-#define JIT_HDR 64
+#define JIT_HDR 64 /* keeps the code 64-byte aligned */
 #define JIT_STUBS_MAX 1024
 #define JIT_CALLX_PER 24
 #define JIT_MAX_PC (1u << 27)
@@ -380,6 +380,8 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 						  "pc %zu: JIT: target %lld outside the program",
 						  pc, (long long)t);
 			j->mark[t] |= JM_TARGET | ((size_t)t <= pc ? JM_LOOP : 0);
+			if ((size_t)t <= pc && pc - (size_t)t <= JIT_SHORT_LOOP)
+				j->mark[t] |= JM_SHORT;
 		}
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
@@ -413,8 +415,12 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 	return GRAFT_OK;
 }
 
-/* Loop heads start on 16 bytes (the fetch and op-cache unit): long nops. */
-static void emit_align16(struct xbuf *b)
+/*
+ * Loop heads start on 16 bytes (the fetch unit), short loops on 64 (a
+ * cache line, so that no instruction of the loop straddles a line, which
+ * costs tight loops up to 2x): long nops.
+ */
+static void emit_align(struct xbuf *b, unsigned m)
 {
 	static const uint8_t nops[][9] = {
 		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
@@ -423,8 +429,9 @@ static void emit_align16(struct xbuf *b)
 		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
 		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	};
-	/* code starts at JIT_HDR (a multiple of 16) in a page-aligned map */
-	size_t pad = (16 - (b->n & 15)) & 15;
+	/* code starts at JIT_HDR (a multiple of 64) in a page-aligned map */
+	size_t a = m & JM_SHORT ? 64 : 16;
+	size_t pad = (a - (b->n & (a - 1))) & (a - 1);
 	while (pad) {
 		size_t k = pad > 8 ? 8 : pad;
 		memcpy(b->p + b->n, nops[k], k);
@@ -474,20 +481,20 @@ static void emit_body(struct jit *j)
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 		} else if (j->checked && (m & JM_TARGET)) {
 			/* reached by falling through (no charge) or by a jump */
 			size_t over = emit_jmp8(b);
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 			patch8(b, over);
 		} else {
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 		}
 		unsigned used = jit_emit_insn(j, pc);

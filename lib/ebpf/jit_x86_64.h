@@ -66,7 +66,9 @@ struct jit_fix {
 	uint32_t pc;
 };
 
-enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4, JM_LOOP = 8 };
+/* JM_SHORT: the head of a loop of at most JIT_SHORT_LOOP slots */
+enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4, JM_LOOP = 8, JM_SHORT = 16 };
+#define JIT_SHORT_LOOP 24
 
 struct jit {
 	const struct ebpf_prog *p;
@@ -100,7 +102,7 @@ struct jit {
 };
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
-#define JIT_MAX_INSN 208
+#define JIT_MAX_INSN 256 /* incl. up to 63 bytes of loop-head padding */
 #define JIT_MAX_COLD 4 /* cold stubs per instruction, at most */
 #define JIT_COLD_SIZE 24
 
