@@ -148,7 +148,8 @@ static void fuzz_native(const uint8_t *data, size_t size)
 	ovl_session_init(&ns, &c, &nsvc);
 	static const char cmd[] = "load x.o\nunload x\n";
 	ovl_session_feed(&ns, cmd, sizeof cmd - 1);
-	if (ns.stats.requests != 2 || live_pages != 0)
+	/* freed, or one of at most 4 unloaded images kept for reuse */
+	if (ns.stats.requests != 2 || live_pages < 0 || live_pages > 4)
 		abort();
 }
 

@@ -110,6 +110,7 @@ struct gen {
 	struct gen_item it[GEN_MAX];
 	int nit, nslots;
 	int fn_start[4], nfn;
+	bool nocall; /* no calls or packet loads: the JIT's direct entry */
 };
 
 static inline struct ebpf_insn gen_insn(uint8_t code, unsigned dst,
@@ -157,8 +158,57 @@ static inline unsigned gen_src(struct gen_rng *r)
 	return gen_below(r, 11);
 }
 
+static void gen_lddw(struct gen *g, unsigned dst, uint64_t v)
+{
+	int k = gen_add(g, gen_insn(0x18, dst, 0, 0, (int32_t)v), -1, 0);
+	if (k >= 0)
+		g->it[k].in[1] = gen_insn(0, 0, 0, 0, (int32_t)(v >> 32));
+}
+
+/*
+ * Unsigned 64-bit div/mod with operands around 2^32, so the JIT's 32-bit
+ * divide (divisor < 2^32 and the dividend's high half below it) is taken
+ * and refused on both sides of each bound.
+ */
+static void gen_div(struct gen *g)
+{
+	struct gen_rng *r = &g->r;
+	static const uint64_t big[] = {
+		1ull << 40, 0xffffffffull, 1ull << 32, (1ull << 32) + 1,
+		~0ull, 7ull << 32 | 5, 0x8000000000000000ull, 123456789,
+	};
+	static const uint64_t small[] = {
+		1, 3, 7, 0xffffffffull, 1ull << 32, (1ull << 32) + 1,
+		0x80000000ull, 2, 0x7fffffffull,
+	};
+	unsigned dst = gen_dst(r), src = gen_dst(r);
+	uint64_t a = gen_below(r, 3) ? big[gen_below(r, 8)]
+				     : gen_next(r) >> gen_below(r, 64);
+	uint64_t hi = a >> 32, d;
+	switch (gen_below(r, 4)) {
+	case 0: d = hi; break;         /* high half == divisor: 64-bit path */
+	case 1: d = hi + 1; break;     /* just above: 32-bit path */
+	case 2: d = small[gen_below(r, 9)]; break;
+	default: d = gen_next(r) >> gen_below(r, 64); break;
+	}
+	gen_lddw(g, dst, a);
+	uint8_t op = gen_below(r, 2) ? 0x30 : 0x90;
+	if (gen_below(r, 4) == 0) { /* imm divisor: sign-extended */
+		int32_t imm = (int32_t)d;
+		gen_add(g, gen_insn(op | EBPF_CLS_ALU64, dst, 0, 0, imm), -1, 0);
+		return;
+	}
+	if (src != dst)
+		gen_lddw(g, src, d);
+	gen_add(g, gen_insn(op | EBPF_CLS_ALU64 | EBPF_SRC_X, dst, src, 0, 0), -1, 0);
+}
+
 static void gen_alu(struct gen *g)
 {
+	if (gen_below(&g->r, 10) == 0) {
+		gen_div(g);
+		return;
+	}
 	static const uint8_t ops[] = { 0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
 				       0x70, 0x90, 0xa0, 0xb0, 0xc0, 0x80 };
 	struct gen_rng *r = &g->r;
@@ -212,14 +262,14 @@ static void gen_misc(struct gen *g)
 				    widths[gen_below(r, 3)]), -1, 0);
 		break;
 	}
-	case 1: { /* lddw */
-		uint64_t v = gen_next(r) >> gen_below(r, 64);
-		int k = gen_add(g, gen_insn(0x18, dst, 0, 0, (int32_t)v), -1, 0);
-		if (k >= 0)
-			g->it[k].in[1] = gen_insn(0, 0, 0, 0, (int32_t)(v >> 32));
+	case 1: /* lddw */
+		gen_lddw(g, dst, gen_next(r) >> gen_below(r, 64));
 		break;
-	}
 	default: { /* legacy packet load */
+		if (g->nocall) {
+			gen_lddw(g, dst, gen_next(r));
+			break;
+		}
 		static const uint8_t codes[] = { 0x20, 0x28, 0x30, 0x40, 0x48, 0x50 };
 		uint8_t c = codes[gen_below(r, 6)];
 		int32_t imm = (int32_t)gen_below(r, 24) - 2;
@@ -295,6 +345,8 @@ static void gen_mem(struct gen *g)
 static void gen_call(struct gen *g)
 {
 	struct gen_rng *r = &g->r;
+	if (g->nocall)
+		return;
 	unsigned k = gen_below(r, 10);
 	if (k < 5) {
 		gen_add(g, gen_insn(0x85, 0, 0, 0, (int32_t)gen_helpers[gen_below(r, GEN_NHELPERS)].id),
@@ -379,7 +431,8 @@ static int gen_program(uint64_t seed, struct ebpf_insn *out)
 	static struct gen g; /* big; tests are single-threaded */
 	memset(&g, 0, sizeof g);
 	g.r.s = seed;
-	int nfn = (int)gen_below(&g.r, 3);
+	g.nocall = gen_below(&g.r, 4) == 0;
+	int nfn = g.nocall ? 0 : (int)gen_below(&g.r, 3);
 	g.nfn = nfn;
 	int fn_len[4];
 	for (int f = 0; f < nfn; f++)

@@ -153,6 +153,89 @@ static void test_hash(void)
 	printf("hash: Linux flags and errors, iteration, 20000 ops vs a model\n");
 }
 
+/*
+ * Every key size the hash reads differently (1..3 bytes, 4, 5..7, 8, longer
+ * with and without a tail): keys differ in one byte at a time, at every
+ * position, so a byte the compare skips shows as merged keys and a hash
+ * that reads past the key (or differs between calls) as lost ones; random
+ * ops against a model, then iteration sees each key once.
+ */
+static void test_hash_key_sizes(void)
+{
+	static const uint32_t sizes[] = { 1, 2, 3, 5, 6, 7, 8, 9, 12, 13, 16, 24, 31 };
+	unsigned bad = 0;
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		uint32_t ks = sizes[z];
+		/* keys: byte (i % ks) of a base pattern set to a value from i */
+		enum { NK = 48 };
+		uint8_t keys[NK][32];
+		unsigned nk = 0;
+		for (unsigned i = 0; nk < NK && i < 4 * NK; i++) {
+			uint8_t k[32];
+			for (uint32_t b = 0; b < ks; b++)
+				k[b] = (uint8_t)(0x5a + b);
+			k[i % ks] = (uint8_t)(i / ks * 37 + 1);
+			bool dup = false;
+			for (unsigned j = 0; j < nk && !dup; j++)
+				dup = !memcmp(keys[j], k, ks);
+			if (!dup)
+				memcpy(keys[nk++], k, ks);
+		}
+		struct graft_map *m = mk(GRAFT_MAP_HASH, ks, 8, 32, 0);
+		int64_t model[NK];
+		unsigned n = 0;
+		for (unsigned i = 0; i < NK; i++)
+			model[i] = -1;
+		uint32_t s = 777 + ks;
+		for (int it = 0; it < 3000; it++) {
+			s = s * 1103515245 + 12345;
+			uint32_t i = (s >> 8) % nk, op = (s >> 4) % 3;
+			uint64_t val = s >> 16;
+			/* an unaligned copy: helpers pass keys at any address */
+			uint8_t kb[40];
+			memcpy(kb + 1 + it % 7, keys[i], ks);
+			const void *key = kb + 1 + it % 7;
+			if (op == 0) {
+				int r = graft_map_update(m, key, &val, GRAFT_ANY);
+				bad += r != (model[i] >= 0 || n < 32 ? 0 : GRAFT_E_2BIG);
+				if (!r) {
+					n += model[i] < 0;
+					model[i] = (int64_t)val;
+				}
+			} else if (op == 1) {
+				int r = graft_map_delete(m, key);
+				bad += r != (model[i] >= 0 ? 0 : GRAFT_E_NOENT);
+				if (!r) {
+					model[i] = -1;
+					n--;
+				}
+			} else {
+				uint64_t *p = graft_map_lookup(m, key);
+				bad += (p != NULL) != (model[i] >= 0) ||
+				       (p && *p != (uint64_t)model[i]);
+			}
+		}
+		unsigned seen[NK] = { 0 }, visits = 0;
+		uint8_t cur[32], next[32];
+		const void *prev = NULL;
+		while (graft_map_next_key(m, prev, next) == 0 && visits <= NK) {
+			visits++;
+			for (unsigned i = 0; i < nk; i++)
+				if (!memcmp(keys[i], next, ks))
+					seen[i]++;
+			memcpy(cur, next, ks);
+			prev = cur;
+		}
+		for (unsigned i = 0; i < nk; i++)
+			bad += seen[i] != (model[i] >= 0);
+		bad += visits != n || graft_map_count(m) != n;
+		graft_map_free(m);
+	}
+	T_CHECK(bad == 0, "hash key sizes 1..31 vs a model: %u mismatches", bad);
+	printf("hash: key sizes 1-3, 5-9, 12, 13, 16, 24, 31 (one-byte "
+	       "differences, unaligned keys) vs a model, iteration\n");
+}
+
 static void test_lru(void)
 {
 	struct graft_map *m = mk(GRAFT_MAP_LRU_HASH, 4, 4, 3, 0);
@@ -365,6 +448,7 @@ int main(void)
 {
 	test_array();
 	test_hash();
+	test_hash_key_sizes();
 	test_lru();
 	test_queue_stack();
 	test_ringbuf();

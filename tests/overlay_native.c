@@ -248,8 +248,9 @@ static void test_refusals(void)
 		say("unload mem");
 		ran++;
 	}
-	T_CHECK(pages_live == 1, "pages of refused loads freed (%u live)",
-		pages_live);
+	/* 1 loaded image, and at most 4 of unloaded ones kept for reuse */
+	T_CHECK(pages_live >= 1 && pages_live <= 5,
+		"pages of refused loads freed (%u live)", pages_live);
 	printf("refusals: no main, unknown symbol, missing file, non-PIC out "
 	       "of reach, not ELF, wrong machine, %zu prefixes, %u corrupted "
 	       "copies\n", (len + 6) / 7, ran);

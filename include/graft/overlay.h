@@ -328,6 +328,11 @@ struct ovl_native_host {
 	enum graft_status (*call)(void *ud, int (*entry)(int, char **),
 				  int argc, char **argv, int *ret,
 				  const char **isolation, struct graft_err *err);
+	/* Inside call: lift the isolation while overlay_puts writes to the
+	 * console (which is application memory), then put it back. NULL:
+	 * nothing to lift. */
+	uint64_t (*suspend)(void *ud);
+	void (*resume)(void *ud, uint64_t token);
 };
 
 struct ovl_native;

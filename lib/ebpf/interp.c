@@ -192,7 +192,7 @@ enum graft_status ebpf_interp_prepare(struct ebpf_prog *p,
 	for (size_t pc = 0; pc < p->n; pc++) {
 		const struct ebpf_insn *in = &p->insns[pc];
 		struct ebpf_slot *o = &s[pc];
-		unsigned op = ebpf_decode(in);
+		unsigned op = p->op[pc];
 		if (!p->run_len[pc])
 			op = EBPF_OP_LDDW_HI; /* only second lddw slots have no run */
 		o->h = INTERP_GOTO ? (uintptr_t)tbl[op] : (uintptr_t)op;

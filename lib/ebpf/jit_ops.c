@@ -36,8 +36,11 @@ static void call_rel(struct xbuf *b, size_t to)
 
 /*
  * The memory operand of an access to [bpf_base + off]. Checked code that is
- * not statically inside the current frame computes the address into r11
- * and calls the check stub for `perm`; the access then uses [r11].
+ * not statically inside the current frame first tries the region that
+ * allowed the last access of this direction (cache_lo/lim), inline; a miss
+ * jumps to a cold path that calls the check stub for `perm` with the
+ * address in r11 and comes back, so the hot path falls through. Atomics
+ * (perm RW, no cache) call the stub inline and use [r11].
  */
 static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 			unsigned size, unsigned perm, unsigned *base,
@@ -45,25 +48,27 @@ static void mem_operand(struct jit *j, unsigned bpf_base, int16_t off,
 {
 	struct xbuf *b = &j->b;
 	unsigned r = jit_reg[bpf_base];
+	*base = r;
+	*disp = off;
 	if (!j->checked || (bpf_base == 10 && off >= -EBPF_STACK_SIZE &&
-			    off + (int)size <= 0)) {
-		*base = r;
-		*disp = off;
+			    off + (int)size <= 0))
+		return;
+	if (perm != EBPF_RW) {
+		int k = perm == EBPF_W;
+		emit_rm(b, X_W, 0x8d, R10, r, off);             /* lea r10, [r+off] */
+		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
+		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
+		size_t at = emit_jcc32(b, CC_A);                /* ja .check */
+		jit_add_cold(j, (struct jit_cold){
+			.at = (uint32_t)at, .pc = (uint32_t)j->pc, .kind = JC_MEM,
+			.base = (uint8_t)r, .size = (uint8_t)size,
+			.perm = (uint8_t)perm, .off = off, .back = (uint32_t)b->n,
+		});
 		return;
 	}
 	emit_rm(b, X_W, 0x8d, R11, r, off);             /* lea r11, [r+off] */
-	size_t j_ok = 0;
-	if (perm != EBPF_RW) { /* the cached region first */
-		int k = perm == EBPF_W;
-		emit_mov_rr(b, true, R10, R11);             /* mov r10, r11 */
-		emit_rm(b, X_W, 0x2b, R10, R12, CTX(cache_lo[k]));  /* sub r10, [lo] */
-		emit_rm(b, X_W, 0x3b, R10, R12, CTX(cache_lim[k])); /* cmp r10, [lim] */
-		j_ok = emit_jcc8(b, CC_BE);                 /* jbe ok */
-	}
 	mov_r32_imm(b, R10, (uint32_t)(j->pc << 5 | size)); /* mov r10d, info */
 	call_rel(b, j->l_check[perm]);                  /* call check */
-	if (perm != EBPF_RW)
-		patch8(b, j_ok);
 	*base = R11;
 	*disp = 0;
 }
@@ -142,7 +147,15 @@ static bool divmod_const(struct jit *j, unsigned d, bool w, bool mod,
 
 /*
  * div/idiv want the dividend in rdx:rax, which hold r3 and r0: the divisor
- * goes to r11, rax is parked in r10 and rdx on the machine stack.
+ * goes to r11, rax is parked in r10 and rdx in r9 (free in unchecked code)
+ * or on the machine stack (r9 is the budget in checked code), unless rdx
+ * is the 64-bit divisor itself: then its copy in r11 restores it.
+ *
+ * Unsigned 64-bit division takes the 32-bit `div r11d` (edx:eax / r11d)
+ * when the divisor fits in 32 bits and the dividend's high half is below
+ * it: the quotient then fits in 32 bits, so nothing can trap, and both
+ * results are the 64-bit ones zero-extended. It is the faster divide on
+ * the CPUs at hand; the full 64-bit one is the out-of-line `.wide` path.
  */
 static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 		      bool reg)
@@ -153,6 +166,8 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 	unsigned fw = w ? X_W : 0;
 	if (!reg && divmod_const(j, d, w, mod, sign, in->imm))
 		return;
+	/* 32-bit path: the divisor may be wide (reg) or is a small constant */
+	bool narrow = w && !sign && (reg || in->imm > 0);
 	size_t j_zero = 0, j_neg = 0;
 	if (reg) {
 		emit_mov_rr(b, w, R11, S(in));           /* mov r11, src */
@@ -167,34 +182,70 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 	} else {
 		mov_r32_imm(b, R11, (uint32_t)in->imm);
 	}
-	if (d != RDX)
-		emit_push(b, RDX);                       /* push rdx */
+	/* rsp: the machine stack; r11: rdx is the 64-bit divisor, whose copy
+	 * in r11 survives the division */
+	unsigned park = reg && w && S(in) == RDX ? R11 : j->checked ? RSP : R9;
+	if (d != RDX && park != R11) {
+		if (park == RSP)
+			emit_push(b, RDX);               /* push rdx */
+		else
+			emit_mov_rr(b, true, R9, RDX);   /* mov r9, rdx */
+	}
 	if (d != RAX) {
 		emit_mov_rr(b, true, R10, RAX);          /* mov r10, rax */
 		emit_mov_rr(b, true, RAX, d);            /* mov rax, dst */
 	}
-	if (!sign)
-		emit_rr(b, 0, 0x31, RDX, RDX);           /* xor edx, edx */
-	else if (w)
-		x_b(b, 0x48), x_b(b, 0x99);              /* cqo */
-	else
-		x_b(b, 0x99);                            /* cdq */
-	emit_rr(b, fw, 0xf7, sign ? 7 : 6, R11);         /* div/idiv r11 */
+	size_t j_wide1 = 0, j_wide2 = 0;
+	if (narrow) {
+		if (reg) {
+			emit_mov_rr(b, true, RDX, R11);  /* mov rdx, r11 */
+			emit_shift_ri(b, true, 5, RDX, 32); /* shr rdx, 32 */
+			j_wide1 = emit_jcc8(b, CC_NE);   /* jnz .wide */
+		}
+		emit_mov_rr(b, true, RDX, RAX);          /* mov rdx, rax */
+		emit_shift_ri(b, true, 5, RDX, 32);      /* shr rdx, 32 */
+		emit_alu_rr(b, false, XA_CMP, RDX, R11); /* cmp edx, r11d */
+		j_wide2 = emit_jcc8(b, CC_AE);           /* jae .wide */
+		emit_rr(b, 0, 0xf7, 6, R11);             /* div r11d */
+	} else {
+		if (!sign)
+			emit_rr(b, 0, 0x31, RDX, RDX);   /* xor edx, edx */
+		else if (w)
+			x_b(b, 0x48), x_b(b, 0x99);      /* cqo */
+		else
+			x_b(b, 0x99);                    /* cdq */
+		emit_rr(b, fw, 0xf7, sign ? 7 : 6, R11); /* div/idiv r11 */
+	}
+	size_t join = b->n;                              /* .join: */
 	unsigned res = mod ? RDX : RAX;
 	if (d != res)
 		emit_mov_rr(b, true, d, res);            /* mov dst, rax|rdx */
 	if (d != RAX)
 		emit_mov_rr(b, true, RAX, R10);          /* mov rax, r10 */
-	if (d != RDX)
-		emit_pop(b, RDX);                        /* pop rdx */
-	if (!reg)
+	if (d != RDX) {
+		if (park == RSP)
+			emit_pop(b, RDX);                /* pop rdx */
+		else
+			emit_mov_rr(b, true, RDX, park); /* mov rdx, r9|r11 */
+	}
+	if (!reg && !narrow)
 		return;
 	size_t j_done = emit_jmp8(b);
-	patch8(b, j_zero);                               /* .zero: */
-	if (!mod)
-		emit_rr(b, 0, 0x31, d, d);               /* xor dst32, dst32 */
-	else if (!w)
-		zext32(b, d);
+	if (narrow) {
+		if (j_wide1)
+			patch8(b, j_wide1);
+		patch8(b, j_wide2);                      /* .wide: */
+		emit_rr(b, 0, 0x31, RDX, RDX);           /* xor edx, edx */
+		emit_rr(b, X_W, 0xf7, 6, R11);           /* div r11 */
+		emit_jmp_back(b, join);                  /* jmp .join */
+	}
+	if (reg) {
+		patch8(b, j_zero);                       /* .zero: */
+		if (!mod)
+			emit_rr(b, 0, 0x31, d, d);       /* xor dst32, dst32 */
+		else if (!w)
+			zext32(b, d);
+	}
 	if (sign) {
 		size_t j_done2 = emit_jmp8(b);
 		patch8(b, j_neg);                        /* .neg1: */
@@ -620,7 +671,7 @@ unsigned jit_emit_insn(struct jit *j, size_t pc)
 		op_call_local(j, in, pc);
 		return 1;
 	case EBPF_FMT_EXIT:
-		emit_ret(b);                                      /* ret */
+		jit_emit_exit(j);                                 /* [pop ...] ret */
 		return 1;
 	case EBPF_FMT_NEG:
 		emit_rr(b, w ? X_W : 0, 0xf7, 3, D(in));          /* neg dst */

@@ -23,6 +23,9 @@
  * (JIT_MAX_INSN per instruction, plus the stubs).
  * Every BPF exit is `ret`: the entry calls pc 0 like a local call, so exit
  * returns from whichever frame is running, as in the interpreter.
+ * Programs that cannot fail or stop early (unchecked, no calls of any kind,
+ * no packet loads) also get a direct entry that ebpf_prog_run calls with
+ * the ebpf_exec alone and that falls into pc 0 (see emit_direct_entry).
  */
 #include <string.h>
 
@@ -33,10 +36,11 @@ struct jit_hdr {
 	struct ebpf_codemem cm;
 	size_t map_size;
 	size_t entry;     /* offset of the entry from the code start */
+	size_t direct;    /* ... of the direct entry, 0 when none */
 	size_t code_size; /* bytes of code after the header */
 };
 
-#define JIT_HDR 64
+#define JIT_HDR 64 /* keeps the code 64-byte aligned */
 #define JIT_STUBS_MAX 1024
 #define JIT_CALLX_PER 24
 #define JIT_MAX_PC (1u << 27)
@@ -57,23 +61,53 @@ void jit_jump_to(struct jit *j, int cc, size_t pc)
 	j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)at, (uint32_t)pc };
 }
 
+void jit_add_cold(struct jit *j, struct jit_cold c)
+{
+	if (j->ncold < j->cold_cap)
+		j->cold[j->ncold++] = c;
+	else
+		j->overflow = true;
+}
+
 void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind)
 {
 	size_t at = emit_jcc32(&j->b, cc);
-	j->cold[j->ncold++] =
-		(struct jit_cold){ (uint32_t)at, (uint32_t)pc, kind };
+	jit_add_cold(j, (struct jit_cold){ .at = (uint32_t)at, .pc = (uint32_t)pc,
+					   .kind = (uint8_t)kind });
+}
+
+/*
+ * The callee-saved registers the generic entry pushes: rbp (r10, always
+ * set: checks and local calls use it) and r12 (the context), plus those
+ * of r6..r9 the program names, padded to an even count so the body's
+ * machine stack stays 16-byte aligned for helper calls.
+ */
+static void plan_saves(struct jit *j)
+{
+	static const uint8_t bpf[] = { 6, 7, 8, 9 };
+	bool keep[4];
+	unsigned n = 2;
+	for (unsigned i = 0; i < 4; i++)
+		n += keep[i] = j->used & 1u << bpf[i];
+	for (unsigned i = 0; i < 4 && (n & 1); i++)
+		if (!keep[i])
+			keep[i] = true, n++;
+	j->nsave = 0;
+	if (keep[0])
+		j->save[j->nsave++] = RBX;
+	j->save[j->nsave++] = RBP;
+	j->save[j->nsave++] = R12;
+	for (unsigned i = 1; i < 4; i++)
+		if (keep[i])
+			j->save[j->nsave++] = jit_reg[bpf[i]];
 }
 
 /* pop the callee-saved registers pushed by the entry; ret */
-static void emit_epilogue(struct xbuf *b)
+static void emit_epilogue(struct jit *j)
 {
-	emit_pop(b, R15);
-	emit_pop(b, R14);
-	emit_pop(b, R13);
-	emit_pop(b, R12);
-	emit_pop(b, RBP);
-	emit_pop(b, RBX);
-	emit_ret(b);
+	for (unsigned i = j->nsave; i-- > 0;)
+		emit_pop(&j->b, j->save[i]);
+	emit_ret(&j->b);
 }
 
 /*
@@ -100,7 +134,7 @@ static void emit_exit_stubs(struct jit *j)
 	if (j->checked)
 		emit_rm(b, X_W, 0x89, R9, R12, CTX(budget)); /* mov [r12+budget], r9 */
 	emit_rm(b, X_W, 0x8b, RSP, R12, CTX(saved_rsp)); /* mov rsp, [r12+saved] */
-	emit_epilogue(b);
+	emit_epilogue(j);
 }
 
 /*
@@ -211,12 +245,8 @@ static void emit_callx_stub(struct jit *j)
 static void emit_entry(struct jit *j)
 {
 	struct xbuf *b = &j->b;
-	emit_push(b, RBX);
-	emit_push(b, RBP);
-	emit_push(b, R12);
-	emit_push(b, R13);
-	emit_push(b, R14);
-	emit_push(b, R15);
+	for (unsigned i = 0; i < j->nsave; i++)
+		emit_push(b, j->save[i]);                   /* push ... */
 	emit_mov_rr(b, true, R12, RDI);                     /* mov r12, rdi */
 	emit_rm(b, X_W, 0x89, RSP, R12, CTX(saved_rsp));    /* mov [r12+saved], rsp */
 	emit_rm(b, X_W, 0x8b, R10, R12, CTX(x));            /* mov r10, [r12+x] */
@@ -224,17 +254,69 @@ static void emit_entry(struct jit *j)
 		emit_rm(b, X_W, 0x8b, jit_reg[r], R10,
 			(int32_t)(offsetof(struct ebpf_exec, arg) + 8 * (r - 1)));
 	emit_rm(b, X_W, 0x8b, RBP, R12, CTX(stack_top));    /* mov rbp, [r12+top] */
-	static const uint8_t zero[] = { RAX, RBX, R13, R14, R15 };
-	for (unsigned i = 0; i < sizeof zero; i++)
-		emit_rr(b, 0, 0x31, zero[i], zero[i]);      /* xor r, r */
+	static const uint8_t zero[] = { 0, 6, 7, 8, 9 };
+	for (unsigned i = 0; i < sizeof zero; i++)          /* xor r, r */
+		if (j->used & 1u << zero[i])
+			emit_rr(b, 0, 0x31, jit_reg[zero[i]], jit_reg[zero[i]]);
 	if (j->checked)
 		emit_rm(b, X_W, 0x8b, R9, R12, CTX(budget)); /* mov r9, [r12+budget] */
-	x_b(b, 0xe8);                                       /* call pc 0 */
+	if (j->direct)
+		emit_mov_rr(b, true, RDI, R10);     /* mov rdi, r10: x */
+	x_b(b, 0xe8);                       /* call pc 0, or the direct entry */
 	x_d(b, 0);
-	j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)(b->n - 4), 0 };
+	if (j->direct)
+		j->call_direct = b->n - 4;
+	else
+		j->fix[j->nfix++] = (struct jit_fix){ (uint32_t)(b->n - 4), 0 };
 	if (j->checked)
 		emit_rm(b, X_W, 0x89, R9, R12, CTX(budget));
-	emit_epilogue(b);
+	emit_epilogue(j);
+}
+
+/*
+ * The direct entry, for programs that cannot fail or stop early (j->direct):
+ * `uint64_t entry(struct ebpf_exec *x)`, called by ebpf_prog_run with no
+ * context, so no r12, no saved machine stack and no status. It saves only
+ * the callee-saved registers the program names, loads only the arguments
+ * it names, zeroes the rest of what it names (the interpreter starts from
+ * zeroed registers) and falls into pc 0, which the body emits next; every
+ * exit is then the matching epilogue (jit_emit_exit). Such programs have
+ * no local calls, so no frame but this one returns.
+ */
+static const uint8_t direct_keep[] = { 6, 7, 8, 9, 10 }; /* rbx r13 r14 r15 rbp */
+
+static void emit_direct_entry(struct jit *j)
+{
+	struct xbuf *b = &j->b;
+	for (unsigned i = 0; i < sizeof direct_keep; i++)
+		if (j->used & 1u << direct_keep[i])
+			emit_push(b, jit_reg[direct_keep[i]]); /* push ... */
+	for (unsigned r = 2; r <= 5; r++)
+		if (j->used & 1u << r)                      /* mov rN, [rdi+arg] */
+			emit_rm(b, X_W, 0x8b, jit_reg[r], RDI,
+				(int32_t)(offsetof(struct ebpf_exec, arg) + 8 * (r - 1)));
+	if (j->used & 1u << 10)                             /* lea rbp, [rdi+top] */
+		emit_rm(b, X_W, 0x8d, RBP, RDI,
+			(int32_t)(offsetof(struct ebpf_exec, stack) +
+				  sizeof ((struct ebpf_exec *)0)->stack));
+	if (j->used & 1u << 1)                              /* mov rdi, [rdi+arg] */
+		emit_rm(b, X_W, 0x8b, RDI, RDI,
+			(int32_t)offsetof(struct ebpf_exec, arg));
+	emit_rr(b, 0, 0x31, RAX, RAX);                      /* xor eax, eax */
+	for (unsigned i = 0; i < 4; i++)                    /* xor r, r */
+		if (j->used & 1u << direct_keep[i])
+			emit_rr(b, 0, 0x31, jit_reg[direct_keep[i]],
+				jit_reg[direct_keep[i]]);
+}
+
+void jit_emit_exit(struct jit *j)
+{
+	struct xbuf *b = &j->b;
+	if (j->direct)
+		for (unsigned i = sizeof direct_keep; i-- > 0;)
+			if (j->used & 1u << direct_keep[i])
+				emit_pop(b, jit_reg[direct_keep[i]]); /* pop ... */
+	emit_ret(b);                                        /* ret */
 }
 
 /* Mark jump targets, run heads and second lddw slots; check targets. */
@@ -244,7 +326,7 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 	memset(j->mark, 0, j->n);
 	j->mark[0] = JM_RUNHEAD;
 	for (size_t pc = 0; pc < j->n; pc++) {
-		enum ebpf_op op = ebpf_decode(&in[pc]);
+		enum ebpf_op op = (enum ebpf_op)j->p->op[pc];
 		if (op == EBPF_OP_COUNT)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: unknown opcode 0x%02x",
@@ -253,15 +335,27 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 		if (in[pc].dst >= EBPF_NREGS || in[pc].src >= EBPF_NREGS)
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: bad register", pc);
+		j->used |= 1u << in[pc].dst | 1u << in[pc].src;
 		int64_t t = -1;
 		switch (ebpf_opinfo[op].fmt) {
+		case EBPF_FMT_CALL:
+		case EBPF_FMT_CALLX:
+			j->helpers = true;
+			j->direct = false;
+			break;
+		case EBPF_FMT_LD_ABS:
+		case EBPF_FMT_LD_IND:
+			j->direct = false;
+			break;
 		case EBPF_FMT_JA:
 		case EBPF_FMT_JCOND_IMM:
 		case EBPF_FMT_JCOND_REG:
 			t = (int64_t)pc + 1 + in[pc].off;
 			break;
-		case EBPF_FMT_JA32:
 		case EBPF_FMT_CALL_LOCAL:
+			j->direct = false;
+			/* fall through */
+		case EBPF_FMT_JA32:
 			t = (int64_t)pc + 1 + in[pc].imm;
 			break;
 		case EBPF_FMT_LDDW:
@@ -286,19 +380,47 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 						  "pc %zu: JIT: target %lld outside the program",
 						  pc, (long long)t);
 			j->mark[t] |= JM_TARGET | ((size_t)t <= pc ? JM_LOOP : 0);
+			if ((size_t)t <= pc && pc - (size_t)t <= JIT_SHORT_LOOP)
+				j->mark[t] |= JM_SHORT;
 		}
 		if (ends && pc + 1 < j->n)
 			j->mark[pc + 1] |= JM_RUNHEAD;
 	}
-	for (size_t pc = 0; pc < j->n; pc++)
-		if ((j->mark[pc] & JM_LDDW2) && (j->mark[pc] & JM_TARGET))
+	/* Cold paths, at most: a charge per run head or target (checked),
+	 * a memory check per access (checked), two per helper call (abort,
+	 * tail call), one more for callx, one per local call and packet load. */
+	size_t cold = 0;
+	for (size_t pc = 0; pc < j->n; pc++) {
+		uint8_t m = j->mark[pc];
+		if ((m & JM_LDDW2) && (m & JM_TARGET))
 			return graft_errf(err, GRAFT_EINVAL,
 					  "pc %zu: JIT: jump into an lddw", pc);
+		if (m & JM_LDDW2)
+			continue;
+		if (j->checked && (m & (JM_RUNHEAD | JM_TARGET)))
+			cold++;
+		switch (ebpf_opinfo[j->op[pc]].fmt) {
+		case EBPF_FMT_CALLX: cold += 3; break;
+		case EBPF_FMT_CALL: cold += 2; break;
+		case EBPF_FMT_CALL_LOCAL:
+		case EBPF_FMT_LD_ABS:
+		case EBPF_FMT_LD_IND: cold++; break;
+		case EBPF_FMT_LDX:
+		case EBPF_FMT_ST:
+		case EBPF_FMT_STX: cold += j->checked; break;
+		default: break;
+		}
+	}
+	j->cold_cap = cold;
 	return GRAFT_OK;
 }
 
-/* Loop heads start on 16 bytes (the fetch and op-cache unit): long nops. */
-static void emit_align16(struct xbuf *b)
+/*
+ * Loop heads start on 16 bytes (the fetch unit), short loops on 64 (a
+ * cache line, so that no instruction of the loop straddles a line, which
+ * costs tight loops up to 2x): long nops.
+ */
+static void emit_align(struct xbuf *b, unsigned m)
 {
 	static const uint8_t nops[][9] = {
 		{ 0 }, { 0x90 }, { 0x66, 0x90 }, { 0x0f, 0x1f, 0x00 },
@@ -307,8 +429,9 @@ static void emit_align16(struct xbuf *b)
 		{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
 		{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 	};
-	/* code starts at JIT_HDR (a multiple of 16) in a page-aligned map */
-	size_t pad = (16 - (b->n & 15)) & 15;
+	/* code starts at JIT_HDR (a multiple of 64) in a page-aligned map */
+	size_t a = m & JM_SHORT ? 64 : 16;
+	size_t pad = (a - (b->n & (a - 1))) & (a - 1);
 	while (pad) {
 		size_t k = pad > 8 ? 8 : pad;
 		memcpy(b->p + b->n, nops[k], k);
@@ -358,20 +481,20 @@ static void emit_body(struct jit *j)
 		uint8_t m = j->mark[pc];
 		if (j->checked && (m & JM_RUNHEAD)) {
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 		} else if (j->checked && (m & JM_TARGET)) {
 			/* reached by falling through (no charge) or by a jump */
 			size_t over = emit_jmp8(b);
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 			emit_charge(j, pc);
 			patch8(b, over);
 		} else {
 			if (m & JM_LOOP)
-				emit_align16(b);
+				emit_align(b, m);
 			j->entry[pc] = (uint32_t)b->n;
 		}
 		unsigned used = jit_emit_insn(j, pc);
@@ -385,6 +508,17 @@ static void emit_body(struct jit *j)
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
+		if (c->kind == JC_MEM) {
+			emit_rm(b, X_W, 0x8d, R11, c->base, c->off); /* lea r11, [m] */
+			emit_mov_imm64(b, R10, c->pc << 5 | c->size); /* mov r10d, info */
+			size_t call = b->n + 1;
+			x_b(b, 0xe8);                                /* call check */
+			x_d(b, 0);
+			patch32(b, call, j->l_check[c->perm]);
+			size_t back = emit_jmp32(b);                 /* jmp back */
+			patch32(b, back, c->back);
+			continue;
+		}
 		emit_mov_imm64(b, R10, c->pc << 5);
 		if (c->kind == JS_STOP)
 			emit_mov_rr(b, true, R11, RBP); /* which frame */
@@ -423,16 +557,24 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 {
 	bool checked = !(p->flags & EBPF_F_UNCHECKED);
 	uint64_t limit = ebpf_budget_limit(x);
-	uint64_t start = x->executed < limit ? limit - x->executed : 0;
-	struct jit_ctx c = {
-		.x = x,
-		.budget = start,
-		.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE),
-		.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack),
-	};
+	/* Only what the code reads before it writes: the exits set info,
+	 * fault_addr and budget, the entry sets saved_rsp. */
+	struct jit_ctx c;
+	c.x = x;
+	c.budget = x->executed < limit ? limit - x->executed : 0;
+	c.depth_limit = (uint64_t)(uintptr_t)(x->stack + EBPF_STACK_SIZE);
+	c.stack_top = (uint64_t)(uintptr_t)(x->stack + sizeof x->stack);
+	c.status = JS_OK;
 	/* empty caches: the top 8 stack bytes, live in every frame */
 	c.cache_lo[0] = c.cache_lo[1] = c.stack_top - 8;
+	c.cache_lim[0] = c.cache_lim[1] = 0;
 	uint64_t r0 = jit_call(p, &c);
+	if (c.status == JS_OK) {
+		if (checked)
+			x->executed = limit - c.budget;
+		x->r0 = r0;
+		return GRAFT_OK;
+	}
 	uint32_t pc = c.info >> 5;
 	if (checked) {
 		uint64_t left = c.budget;
@@ -445,9 +587,6 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		x->executed = limit - left;
 	}
 	switch (c.status) {
-	case JS_OK:
-		x->r0 = r0;
-		return GRAFT_OK;
 	case JS_PKT:
 		x->r0 = 0;
 		return GRAFT_OK;
@@ -481,22 +620,31 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  "JIT: %zu instructions is outside 1..%u", p->n,
 				  JIT_MAX_PC - 1);
 	size_t n = p->n;
+	/* Scratch: per-pc tables now, the cold list once scan() has sized it
+	 * (a bound per instruction would be 4n entries, mostly unused: big
+	 * scratch blocks cost page faults in many allocators). */
 	size_t meta = (n + 1) * sizeof(uint32_t) + (n + 1) * sizeof(struct jit_fix) +
-		      (JIT_MAX_COLD * n) * sizeof(struct jit_cold) + 2 * n;
+		      2 * n;
 	uint8_t *s = p->alloc.alloc(p->alloc.ud, meta);
 	if (!s)
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
 			 .checked = !(p->flags & EBPF_F_UNCHECKED) };
+	j.direct = !j.checked;
 	j.entry = (uint32_t *)s;
 	j.fix = (struct jit_fix *)(s + (n + 1) * sizeof(uint32_t));
-	j.cold = (struct jit_cold *)(j.fix + n + 1);
-	j.mark = (uint8_t *)(j.cold + JIT_MAX_COLD * n);
+	j.mark = (uint8_t *)(j.fix + n + 1);
 	j.op = j.mark + n;
 	enum graft_status st = scan(&j, err);
 	if (st) {
 		p->alloc.free(p->alloc.ud, s);
 		return st;
+	}
+	j.cold = p->alloc.alloc(p->alloc.ud, (j.cold_cap ? j.cold_cap : 1) *
+						     sizeof *j.cold);
+	if (!j.cold) {
+		p->alloc.free(p->alloc.ud, s);
+		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
 	/* Code goes to scratch memory after a header: first sized for the
 	 * usual 10-30 bytes per instruction, grown up to the worst case. */
@@ -506,9 +654,11 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	uint8_t *buf = p->alloc.alloc(p->alloc.ud, JIT_HDR + j.cap);
 	if (!buf) {
 		p->alloc.free(p->alloc.ud, s);
+		p->alloc.free(p->alloc.ud, j.cold);
 		return graft_errf(err, GRAFT_ENOMEM, "JIT: out of memory");
 	}
 	j.b = (struct xbuf){ buf + JIT_HDR, 0 };
+	plan_saves(&j);
 	emit_exit_stubs(&j);
 	if (j.checked) {
 		emit_check_stub(&j, EBPF_R);
@@ -516,11 +666,17 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 		emit_check_stub(&j, EBPF_RW);
 	}
 	emit_callx_stub(&j);
-	size_t entry = j.b.n;
+	size_t entry = j.b.n, direct = 0;
 	if (jit_room(&j, JIT_MAX_INSN))
 		emit_entry(&j);
+	if (j.direct && jit_room(&j, JIT_MAX_INSN)) {
+		direct = j.b.n;
+		patch32(&j.b, j.call_direct, direct);
+		emit_direct_entry(&j);
+	}
 	emit_body(&j);
 	p->alloc.free(p->alloc.ud, s);
+	p->alloc.free(p->alloc.ud, j.cold);
 	buf = j.b.p - JIT_HDR;
 	if (j.overflow) {
 		p->alloc.free(p->alloc.ud, buf);
@@ -529,7 +685,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				  n);
 	}
 	size_t map_size = JIT_HDR + j.b.n;
-	struct jit_hdr h = { *cm, map_size, entry, j.b.n };
+	struct jit_hdr h = { *cm, map_size, entry, direct, j.b.n };
 	memcpy(buf, &h, sizeof h);
 	uint8_t *base = cm->install(cm->ud, buf, map_size);
 	p->alloc.free(p->alloc.ud, buf);
@@ -539,6 +695,11 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
+	p->jit_no_tail = !j.helpers;
+	if (direct) {
+		void *code = base + JIT_HDR + direct;
+		memcpy(&p->jit_direct, &code, sizeof code);
+	}
 	return GRAFT_OK;
 }
 
@@ -552,6 +713,8 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	p->jit_code = NULL;
 	p->jit_size = 0;
 	p->jit_run = NULL;
+	p->jit_direct = NULL;
+	p->jit_no_tail = false;
 }
 
 const void *ebpf_prog_jit_code(const struct ebpf_prog *p, size_t *size)

@@ -44,11 +44,20 @@ struct jit_ctx {
 	uint64_t cache_lo[2], cache_lim[2];
 };
 
-/* A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind". */
+/*
+ * A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind",
+ * or, for kind JC_MEM, to a full memory check of [base + off] (size bytes,
+ * perm) that jumps back to `back` when the access is allowed.
+ */
+enum { JC_MEM = JS_COUNT };
+
 struct jit_cold {
 	uint32_t at;
 	uint32_t pc;
-	uint32_t kind;
+	uint8_t kind;
+	uint8_t base, size, perm;
+	int16_t off;
+	uint32_t back;
 };
 
 /* A forward jump to a BPF pc's entry. */
@@ -57,7 +66,9 @@ struct jit_fix {
 	uint32_t pc;
 };
 
-enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4, JM_LOOP = 8 };
+/* JM_SHORT: the head of a loop of at most JIT_SHORT_LOOP slots */
+enum { JM_TARGET = 1, JM_RUNHEAD = 2, JM_LDDW2 = 4, JM_LOOP = 8, JM_SHORT = 16 };
+#define JIT_SHORT_LOOP 24
 
 struct jit {
 	const struct ebpf_prog *p;
@@ -75,25 +86,39 @@ struct jit {
 	struct jit_fix *fix;
 	size_t nfix;
 	struct jit_cold *cold;
-	size_t ncold;
+	size_t ncold, cold_cap; /* cold_cap: an upper bound from scan() */
 	/* shared stubs */
 	size_t l_exit[JS_COUNT];
 	size_t l_check[4]; /* by needed permission: EBPF_R, EBPF_W, EBPF_RW */
 	size_t l_callx;
+	/* No helper, callx, local call or packet load, and unchecked: the
+	 * program cannot fail or stop early, so it gets a direct entry. */
+	bool direct;
+	bool helpers; /* some helper call or callx */
+	unsigned used; /* bit per BPF register some instruction names */
+	size_t call_direct; /* the generic entry's call of the direct one */
+	uint8_t save[6];    /* callee-saved registers the generic entry keeps */
+	unsigned nsave;
 };
 
 /* Worst-case bytes one BPF instruction translates to (body + its charge). */
-#define JIT_MAX_INSN 208
-#define JIT_MAX_COLD 4 /* cold stubs per instruction */
-#define JIT_COLD_SIZE 16
+#define JIT_MAX_INSN 256 /* incl. up to 63 bytes of loop-head padding */
+#define JIT_MAX_COLD 4 /* cold stubs per instruction, at most */
+#define JIT_COLD_SIZE 24
 
 /* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
 unsigned jit_emit_insn(struct jit *j, size_t pc);
+
+/* BPF exit: ret, after the direct entry's epilogue for direct programs. */
+void jit_emit_exit(struct jit *j);
 
 /* A jump (cc < 0: jmp) to pc's entry, short when it is behind us. */
 void jit_jump_to(struct jit *j, int cc, size_t pc);
 /* A jcc rel32 to a cold stub that records pc and exits with `kind`. */
 void jit_cold_jcc(struct jit *j, unsigned cc, size_t pc, unsigned kind);
+/* Record a cold path (the bound from scan() makes overflow a JIT bug,
+ * which fails the compile instead of writing past the array). */
+void jit_add_cold(struct jit *j, struct jit_cold c);
 
 /* The C side of legacy packet loads (jit_x86_64.c). */
 struct jit_pkt_result {

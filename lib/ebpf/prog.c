@@ -120,12 +120,21 @@ enum graft_status ebpf_prog_load(struct ebpf_prog **out,
 	if (!opts || !opts->alloc.alloc || !opts->alloc.free)
 		return graft_errf(err, GRAFT_EINVAL,
 				  "ebpf_prog_load needs options with an allocator");
-	enum graft_status st = ebpf_validate(insns, n, opts, err);
-	if (st)
-		return st;
-	struct ebpf_prog *p = zalloc(&opts->alloc, sizeof *p);
-	if (!p)
+	/* The decoded ops come out of validation, when n is plausible (else
+	 * the validator says what is wrong with it). */
+	size_t max = opts->max_insns ? opts->max_insns : EBPF_DEFAULT_MAX_INSNS;
+	uint8_t *ops = n && n <= max && insns ? opts->alloc.alloc(opts->alloc.ud, n)
+					       : NULL;
+	if (n && n <= max && insns && !ops)
 		return graft_errf(err, GRAFT_ENOMEM, "out of memory");
+	enum graft_status st = ebpf_validate_ops(insns, n, opts, ops, err);
+	struct ebpf_prog *p = st ? NULL : zalloc(&opts->alloc, sizeof *p);
+	if (!p) {
+		if (ops)
+			opts->alloc.free(opts->alloc.ud, ops);
+		return st ? st : graft_errf(err, GRAFT_ENOMEM, "out of memory");
+	}
+	p->op = ops;
 	p->alloc = opts->alloc;
 	p->flags = opts->flags;
 	p->n = n;
@@ -163,6 +172,8 @@ void ebpf_prog_free(struct ebpf_prog *p)
 	struct graft_alloc a = p->alloc;
 	if (p->insns)
 		a.free(a.ud, p->insns);
+	if (p->op)
+		a.free(a.ud, p->op);
 	if (p->imm64)
 		a.free(a.ud, p->imm64);
 	if (p->run_len)
@@ -226,8 +237,33 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 	return st;
 }
 
+/* What run_chain sets before the first program, for the lean paths. */
+static void run_reset(struct ebpf_exec *x)
+{
+	x->executed = 0;
+	x->err.status = GRAFT_OK;
+	x->err.msg[0] = '\0';
+	x->err_pc = 0;
+	x->tail_call = NULL;
+	x->abort = false;
+	x->tail_calls = 0;
+}
+
 enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 {
+	if (p->jit_direct) {
+		/* JIT code that cannot fail, stop early or tail-call: enter it
+		 * directly and leave x as run_chain would after a success. */
+		run_reset(x);
+		x->r0 = p->jit_direct(x);
+		return GRAFT_OK;
+	}
+	if (p->jit_no_tail) {
+		/* no helper calls, so no tail-call chain to follow */
+		run_reset(x);
+		x->r0 = 0;
+		return p->jit_run(p, x);
+	}
 	return run_chain(p, x, false);
 }
 

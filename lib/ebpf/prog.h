@@ -33,6 +33,7 @@ struct ebpf_prog {
 	unsigned flags;                   /* EBPF_F_* */
 	size_t n;                         /* instruction slots */
 	struct ebpf_insn *insns;          /* validated copy */
+	uint8_t *op;                      /* per pc: enum ebpf_op (COUNT: 2nd lddw slot) */
 	uint64_t *imm64;                  /* per pc: lddw value (resolved) */
 	uint32_t *run_len;                /* per pc: budget run length */
 	const struct ebpf_helper *helpers; /* copy, sorted by ID */
@@ -42,7 +43,19 @@ struct ebpf_prog {
 	size_t jit_size;
 	enum graft_status (*jit_run)(const struct ebpf_prog *,
 				     struct ebpf_exec *);
+	/* Set for JIT code that cannot fail, stop early or tail-call (see
+	 * jit_x86_64.c): ebpf_prog_run calls it with x and stores r0. */
+	uint64_t (*jit_direct)(struct ebpf_exec *);
+	/* The JIT code calls no helper, so it never starts a tail call:
+	 * ebpf_prog_run may call jit_run without run_chain's bookkeeping. */
+	bool jit_no_tail;
 };
+
+/* ebpf_validate that also stores each pc's decoded op in ops[] (n bytes;
+ * EBPF_OP_COUNT for second lddw slots), so the load decodes only once. */
+enum graft_status ebpf_validate_ops(const struct ebpf_insn *insns, size_t n,
+				    const struct ebpf_load_opts *opts,
+				    uint8_t *ops, struct graft_err *err);
 
 /* The helper with this ID, or NULL (binary search of p->helpers). */
 ebpf_helper_fn ebpf_prog_helper(const struct ebpf_prog *p, uint32_t id);

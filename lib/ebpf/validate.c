@@ -14,7 +14,7 @@
  * call depth are enforced at run time (checked programs) or by lib/verify.
  * The first fault found, lowest pc first, is reported as "pc P: reason".
  */
-#include "graft/ebpf.h"
+#include "prog.h"
 
 /* Fields besides the opcode byte that a format uses. */
 enum { U_DST = 1, U_SRC = 2, U_OFF = 4, U_IMM = 8 };
@@ -181,10 +181,12 @@ static enum graft_status check_lddw(const struct ebpf_insn *insns, size_t pc,
 
 static enum graft_status check_insn(const struct ebpf_insn *insns, size_t pc,
 				    size_t n, const struct ebpf_load_opts *o,
-				    struct graft_err *err)
+				    uint8_t *ops, struct graft_err *err)
 {
 	const struct ebpf_insn *in = &insns[pc];
 	enum ebpf_op op = ebpf_decode(in);
+	if (ops)
+		ops[pc] = (uint8_t)op;
 	if (op == EBPF_OP_COUNT)
 		return bad_variant(in, pc, err);
 	const struct ebpf_opinfo *e = &ebpf_opinfo[op];
@@ -217,6 +219,13 @@ enum graft_status ebpf_validate(const struct ebpf_insn *insns, size_t n,
 				const struct ebpf_load_opts *opts,
 				struct graft_err *err)
 {
+	return ebpf_validate_ops(insns, n, opts, NULL, err);
+}
+
+enum graft_status ebpf_validate_ops(const struct ebpf_insn *insns, size_t n,
+				    const struct ebpf_load_opts *opts,
+				    uint8_t *ops, struct graft_err *err)
+{
 	static const struct ebpf_load_opts none;
 	const struct ebpf_load_opts *o = opts ? opts : &none;
 	size_t max = o->max_insns ? o->max_insns : EBPF_DEFAULT_MAX_INSNS;
@@ -234,7 +243,9 @@ enum graft_status ebpf_validate(const struct ebpf_insn *insns, size_t n,
 	size_t pc = 0, last = 0;
 	for (; pc < n && !st; pc += insns[pc].code == 0x18 ? 2 : 1) {
 		last = pc;
-		st = check_insn(insns, pc, n, o, err);
+		st = check_insn(insns, pc, n, o, ops, err);
+		if (ops && pc + 1 < n && insns[pc].code == 0x18)
+			ops[pc + 1] = EBPF_OP_COUNT; /* second lddw slot */
 	}
 	if (!st) {
 		uint8_t c = insns[last].code;

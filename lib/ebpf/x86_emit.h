@@ -43,6 +43,19 @@ struct xbuf {
 	size_t n;
 };
 
+/*
+ * The encoders write through a local cursor and store b->n once per
+ * instruction: byte stores may alias anything, b->n included, so writing
+ * b->p[b->n++] byte by byte would reload and store b->n for every byte
+ * (a store-forwarding chain that was most of the JIT's compile time).
+ * c_* take a cursor and return it advanced; emit_* wrap one instruction.
+ */
+static inline uint8_t *c_d(uint8_t *c, uint32_t v)
+{
+	memcpy(c, &v, 4);
+	return c + 4;
+}
+
 static inline void x_b(struct xbuf *b, uint8_t v) { b->p[b->n++] = v; }
 
 static inline void x_d(struct xbuf *b, uint32_t v)
@@ -61,49 +74,78 @@ static inline bool x_is_s8(int64_t v) { return v >= -128 && v <= 127; }
 static inline bool x_is_s32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
 
 /* [66] [F0] [REX] opcode — op is one byte, or 0x0fXX for two. */
-static inline void emit_prefix_op(struct xbuf *b, unsigned fl, unsigned op,
-				  unsigned reg, unsigned x, unsigned rm)
+static inline uint8_t *c_prefix_op(uint8_t *c, unsigned fl, unsigned op,
+				   unsigned reg, unsigned x, unsigned rm)
 {
 	if (fl & X_LOCK)
-		x_b(b, 0xf0);
+		*c++ = 0xf0;
 	if (fl & X_66)
-		x_b(b, 0x66);
+		*c++ = 0x66;
 	unsigned rex = ((fl & X_W) ? 8 : 0) | ((reg & 8) ? 4 : 0) |
 		       ((x & 8) ? 2 : 0) | ((rm & 8) ? 1 : 0);
 	if (rex || ((fl & X_BYTE) && ((reg & 7) >= 4 || (rm & 7) >= 4)))
-		x_b(b, (uint8_t)(0x40 | rex));
+		*c++ = (uint8_t)(0x40 | rex);
 	if (op > 0xff)
-		x_b(b, (uint8_t)(op >> 8));
-	x_b(b, (uint8_t)op);
+		*c++ = (uint8_t)(op >> 8);
+	*c++ = (uint8_t)op;
+	return c;
+}
+
+static inline uint8_t x_modrm(unsigned mod, unsigned reg, unsigned rm)
+{
+	return (uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7));
+}
+
+static inline void emit_prefix_op(struct xbuf *b, unsigned fl, unsigned op,
+				  unsigned reg, unsigned x, unsigned rm)
+{
+	uint8_t *s = b->p, *c = c_prefix_op(s + b->n, fl, op, reg, x, rm);
+	b->n = (size_t)(c - s);
 }
 
 static inline void emit_modrm(struct xbuf *b, unsigned mod, unsigned reg,
 			      unsigned rm)
 {
-	x_b(b, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (rm & 7)));
+	x_b(b, x_modrm(mod, reg, rm));
 }
 
 /* op with register-direct operands: ModRM.reg = reg, ModRM.rm = rm. */
+static inline uint8_t *c_rr(uint8_t *c, unsigned fl, unsigned op,
+			    unsigned reg, unsigned rm)
+{
+	c = c_prefix_op(c, fl, op, reg, 0, rm);
+	*c++ = x_modrm(3, reg, rm);
+	return c;
+}
+
 static inline void emit_rr(struct xbuf *b, unsigned fl, unsigned op,
 			   unsigned reg, unsigned rm)
 {
-	emit_prefix_op(b, fl, op, reg, 0, rm);
-	emit_modrm(b, 3, reg, rm);
+	uint8_t *s = b->p, *c = c_rr(s + b->n, fl, op, reg, rm);
+	b->n = (size_t)(c - s);
 }
 
 /* op with a memory operand [base + disp]. */
+static inline uint8_t *c_rm(uint8_t *c, unsigned fl, unsigned op,
+			    unsigned reg, unsigned base, int32_t disp)
+{
+	c = c_prefix_op(c, fl, op, reg, 0, base);
+	unsigned mod = disp == 0 && (base & 7) != RBP ? 0 : x_is_s8(disp) ? 1 : 2;
+	*c++ = x_modrm(mod, reg, (base & 7) == RSP ? 4 : base);
+	if ((base & 7) == RSP)
+		*c++ = 0x24; /* SIB: base only */
+	if (mod == 1)
+		*c++ = (uint8_t)disp;
+	else if (mod == 2)
+		c = c_d(c, (uint32_t)disp);
+	return c;
+}
+
 static inline void emit_rm(struct xbuf *b, unsigned fl, unsigned op,
 			   unsigned reg, unsigned base, int32_t disp)
 {
-	emit_prefix_op(b, fl, op, reg, 0, base);
-	unsigned mod = disp == 0 && (base & 7) != RBP ? 0 : x_is_s8(disp) ? 1 : 2;
-	emit_modrm(b, mod, reg, (base & 7) == RSP ? 4 : base);
-	if ((base & 7) == RSP)
-		x_b(b, 0x24); /* SIB: base only */
-	if (mod == 1)
-		x_b(b, (uint8_t)disp);
-	else if (mod == 2)
-		x_d(b, (uint32_t)disp);
+	uint8_t *s = b->p, *c = c_rm(s + b->n, fl, op, reg, base, disp);
+	b->n = (size_t)(c - s);
 }
 
 /* alu dst, src — add/or/and/sub/xor/cmp, 32 or 64 bits. */
@@ -117,26 +159,30 @@ static inline void emit_alu_rr(struct xbuf *b, bool w, unsigned aop,
 static inline void emit_alu_ri(struct xbuf *b, bool w, unsigned aop,
 			       unsigned dst, int32_t imm)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (x_is_s8(imm)) {
-		emit_rr(b, w ? X_W : 0, 0x83, aop, dst);
-		x_b(b, (uint8_t)imm);
+		c = c_rr(c, w ? X_W : 0, 0x83, aop, dst);
+		*c++ = (uint8_t)imm;
 	} else {
-		emit_rr(b, w ? X_W : 0, 0x81, aop, dst);
-		x_d(b, (uint32_t)imm);
+		c = c_rr(c, w ? X_W : 0, 0x81, aop, dst);
+		c = c_d(c, (uint32_t)imm);
 	}
+	b->n = (size_t)(c - s);
 }
 
 /* alu qword/dword [base+disp], imm */
 static inline void emit_alu_mi(struct xbuf *b, unsigned fl, unsigned aop,
 			       unsigned base, int32_t disp, int32_t imm)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (x_is_s8(imm)) {
-		emit_rm(b, fl, 0x83, aop, base, disp);
-		x_b(b, (uint8_t)imm);
+		c = c_rm(c, fl, 0x83, aop, base, disp);
+		*c++ = (uint8_t)imm;
 	} else {
-		emit_rm(b, fl, 0x81, aop, base, disp);
-		x_d(b, (uint32_t)imm);
+		c = c_rm(c, fl, 0x81, aop, base, disp);
+		c = c_d(c, (uint32_t)imm);
 	}
+	b->n = (size_t)(c - s);
 }
 
 /* mov dst, src */
@@ -149,45 +195,54 @@ static inline void emit_mov_rr(struct xbuf *b, bool w, unsigned dst,
 /* The shortest mov of a 64-bit constant: xor, mov r32, mov r64 simm32, movabs. */
 static inline void emit_mov_imm64(struct xbuf *b, unsigned dst, uint64_t v)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (v == 0) {
-		emit_rr(b, 0, 0x31, dst, dst); /* xor dst32, dst32 */
+		c = c_rr(c, 0, 0x31, dst, dst); /* xor dst32, dst32 */
 	} else if (v <= UINT32_MAX) {
-		emit_prefix_op(b, 0, 0xb8 + (dst & 7), 0, 0, dst); /* mov r32, imm32 */
-		x_d(b, (uint32_t)v);
+		c = c_prefix_op(c, 0, 0xb8 + (dst & 7), 0, 0, dst); /* mov r32, imm32 */
+		c = c_d(c, (uint32_t)v);
 	} else if (x_is_s32((int64_t)v)) {
-		emit_rr(b, X_W, 0xc7, 0, dst); /* mov r64, simm32 */
-		x_d(b, (uint32_t)v);
+		c = c_rr(c, X_W, 0xc7, 0, dst); /* mov r64, simm32 */
+		c = c_d(c, (uint32_t)v);
 	} else {
-		emit_prefix_op(b, X_W, 0xb8 + (dst & 7), 0, 0, dst); /* movabs */
-		x_q(b, v);
+		c = c_prefix_op(c, X_W, 0xb8 + (dst & 7), 0, 0, dst); /* movabs */
+		memcpy(c, &v, 8);
+		c += 8;
 	}
+	b->n = (size_t)(c - s);
 }
 
 /* push/pop r64 */
 static inline void emit_push(struct xbuf *b, unsigned r)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (r & 8)
-		x_b(b, 0x41);
-	x_b(b, (uint8_t)(0x50 + (r & 7)));
+		*c++ = 0x41;
+	*c++ = (uint8_t)(0x50 + (r & 7));
+	b->n = (size_t)(c - s);
 }
 
 static inline void emit_pop(struct xbuf *b, unsigned r)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (r & 8)
-		x_b(b, 0x41);
-	x_b(b, (uint8_t)(0x58 + (r & 7)));
+		*c++ = 0x41;
+	*c++ = (uint8_t)(0x58 + (r & 7));
+	b->n = (size_t)(c - s);
 }
 
 /* shl/shr/sar (ext 4/5/7) dst, imm or cl */
 static inline void emit_shift_ri(struct xbuf *b, bool w, unsigned ext,
 				 unsigned dst, unsigned imm)
 {
+	uint8_t *s = b->p, *c = s + b->n;
 	if (imm == 1) {
-		emit_rr(b, w ? X_W : 0, 0xd1, ext, dst);
+		c = c_rr(c, w ? X_W : 0, 0xd1, ext, dst);
 	} else {
-		emit_rr(b, w ? X_W : 0, 0xc1, ext, dst);
-		x_b(b, (uint8_t)imm);
+		c = c_rr(c, w ? X_W : 0, 0xc1, ext, dst);
+		*c++ = (uint8_t)imm;
 	}
+	b->n = (size_t)(c - s);
 }
 
 static inline void emit_shift_cl(struct xbuf *b, bool w, unsigned ext,
@@ -200,30 +255,37 @@ static inline void emit_shift_cl(struct xbuf *b, bool w, unsigned ext,
  * displacement field starts (for patching). */
 static inline size_t emit_jcc32(struct xbuf *b, unsigned cc)
 {
-	x_b(b, 0x0f);
-	x_b(b, (uint8_t)(0x80 | cc));
-	x_d(b, 0);
+	uint8_t *c = b->p + b->n;
+	c[0] = 0x0f;
+	c[1] = (uint8_t)(0x80 | cc);
+	memset(c + 2, 0, 4);
+	b->n += 6;
 	return b->n - 4;
 }
 
 static inline size_t emit_jmp32(struct xbuf *b)
 {
-	x_b(b, 0xe9);
-	x_d(b, 0);
+	uint8_t *c = b->p + b->n;
+	c[0] = 0xe9;
+	memset(c + 1, 0, 4);
+	b->n += 5;
 	return b->n - 4;
 }
+
+static inline void patch32(struct xbuf *b, size_t at, size_t to);
 
 /* A jump to an already emitted offset. */
 static inline void emit_jcc_back(struct xbuf *b, unsigned cc, size_t to)
 {
 	int64_t d = (int64_t)to - (int64_t)(b->n + 2);
 	if (x_is_s8(d)) {
-		x_b(b, (uint8_t)(0x70 | cc));
-		x_b(b, (uint8_t)d);
+		uint8_t *c = b->p + b->n;
+		c[0] = (uint8_t)(0x70 | cc);
+		c[1] = (uint8_t)d;
+		b->n += 2;
 	} else {
 		size_t at = emit_jcc32(b, cc);
-		uint32_t rel = (uint32_t)((int64_t)to - (int64_t)(at + 4));
-		memcpy(b->p + at, &rel, 4);
+		patch32(b, at, to);
 	}
 }
 
@@ -231,27 +293,32 @@ static inline void emit_jmp_back(struct xbuf *b, size_t to)
 {
 	int64_t d = (int64_t)to - (int64_t)(b->n + 2);
 	if (x_is_s8(d)) {
-		x_b(b, 0xeb);
-		x_b(b, (uint8_t)d);
+		uint8_t *c = b->p + b->n;
+		c[0] = 0xeb;
+		c[1] = (uint8_t)d;
+		b->n += 2;
 	} else {
 		size_t at = emit_jmp32(b);
-		uint32_t rel = (uint32_t)((int64_t)to - (int64_t)(at + 4));
-		memcpy(b->p + at, &rel, 4);
+		patch32(b, at, to);
 	}
 }
 
 /* Short forward jumps inside one instruction's code. */
 static inline size_t emit_jcc8(struct xbuf *b, unsigned cc)
 {
-	x_b(b, (uint8_t)(0x70 | cc));
-	x_b(b, 0);
+	uint8_t *c = b->p + b->n;
+	c[0] = (uint8_t)(0x70 | cc);
+	c[1] = 0;
+	b->n += 2;
 	return b->n - 1;
 }
 
 static inline size_t emit_jmp8(struct xbuf *b)
 {
-	x_b(b, 0xeb);
-	x_b(b, 0);
+	uint8_t *c = b->p + b->n;
+	c[0] = 0xeb;
+	c[1] = 0;
+	b->n += 2;
 	return b->n - 1;
 }
 

@@ -48,9 +48,12 @@ static uint64_t h_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 {
 	(void)r3, (void)r4, (void)r5;
 	struct graft_map *m = helper_map(x, r1, "map_lookup_elem");
-	if (!m || !helper_mem(x, r2, graft_map_get_def(m)->key_size, EBPF_R,
+	if (!m || !helper_mem(x, r2, m->def.key_size, EBPF_R,
 			      "map_lookup_elem", "key"))
 		return 0;
+	/* hashes straight to their lookup (JIT code inlines array ones) */
+	if (m->def.type == GRAFT_MAP_HASH || m->def.type == GRAFT_MAP_LRU_HASH)
+		return (uint64_t)(uintptr_t)map_hash_lookup(m, PTR(r2));
 	return (uint64_t)(uintptr_t)graft_map_lookup(m, PTR(r2));
 }
 

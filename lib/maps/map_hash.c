@@ -11,20 +11,63 @@
 #define KEY(m, i1) ((m)->u.h.keys + (size_t)((i1) - 1) * (m)->def.key_size)
 #define VAL(m, i1) ((m)->values + (size_t)((i1) - 1) * (m)->vsize)
 
-static uint32_t hash_key(const void *key, uint32_t n)
+/*
+ * The hash and the key compare by key size with fixed-size loads: 4- and
+ * 8-byte keys (the common ones) are one load each, never a byte copy into
+ * a wider variable (a store-forwarding stall per lookup), and longer keys
+ * go 8 bytes at a time with the tail read by overlapping loads.
+ */
+static inline uint64_t ld64(const void *p)
 {
-	uint64_t h;
-	if (n == 4 || n == 8) {
-		uint64_t v = 0;
-		memcpy(&v, key, n);
-		h = (v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull;
-		return (uint32_t)(h >> 32);
-	}
-	h = 0xcbf29ce484222325ull;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t ld32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint32_t mix(uint64_t v)
+{
+	uint64_t h = (v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
+static inline __attribute__((always_inline)) uint32_t
+hash_key(const void *key, uint32_t n)
+{
+	if (n == 4)
+		return mix(ld32(key));
+	if (n == 8)
+		return mix(ld64(key));
 	const uint8_t *p = key;
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return (uint32_t)(h ^ (h >> 32));
+	uint64_t h = 0xcbf29ce484222325ull ^ n, t;
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		h = (h ^ ld64(p + i)) * 0x100000001b3ull, h ^= h >> 31;
+	if (i == n)
+		return mix(h);
+	if (n >= 8)           /* the last 8 bytes, overlapping the loop's */
+		t = ld64(p + n - 8);
+	else if (n >= 4)      /* 4..7 bytes: two overlapping 4-byte loads */
+		t = (uint64_t)ld32(p) << 32 | ld32(p + n - 4);
+	else                  /* 1..3 bytes */
+		t = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+	return mix((h ^ t) * 0x100000001b3ull);
+}
+
+static inline __attribute__((always_inline)) bool
+key_eq(const void *a, const void *b, uint32_t n)
+{
+	if (n == 4)
+		return ld32(a) == ld32(b);
+	if (n == 8)
+		return ld64(a) == ld64(b);
+	return !memcmp(a, b, n);
 }
 
 enum graft_status map_hash_init(struct graft_map *m, struct graft_err *err)
@@ -47,33 +90,35 @@ enum graft_status map_hash_init(struct graft_map *m, struct graft_err *err)
 	return GRAFT_OK;
 }
 
-static bool key_eq(const void *a, const void *b, uint32_t n)
+/* Chain walk; key sizes 4 and 8 are instantiated with a constant n (the
+ * key itself is compared, as cheap as the stored hash), the rest compare
+ * the hash first. */
+static inline __attribute__((always_inline)) uint32_t
+find_n(struct graft_map *m, const void *key, uint32_t h, uint32_t n)
 {
-	if (n == 4) {
-		uint32_t x, y;
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		return x == y;
+	const struct hnode *nodes = m->u.h.nodes;
+	const uint8_t *keys = m->u.h.keys;
+	uint32_t i = m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
+	while (i) {
+		const struct hnode *nd = &nodes[i - 1];
+		if ((n <= 8 || nd->hash == h) &&
+		    key_eq(keys + (size_t)(i - 1) * n, key, n))
+			return i;
+		i = nd->next;
 	}
-	if (n == 8) {
-		uint64_t x, y;
-		memcpy(&x, a, 8);
-		memcpy(&y, b, 8);
-		return x == y;
-	}
-	return !memcmp(a, b, n);
+	return 0;
 }
 
 static uint32_t find(struct graft_map *m, const void *key, uint32_t h)
 {
-	uint32_t i = m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
-	while (i) {
-		struct hnode *n = NODE(m, i);
-		if (n->hash == h && key_eq(KEY(m, i), key, m->def.key_size))
-			return i;
-		i = n->next;
+	switch (m->def.key_size) {
+	case 4:
+		return find_n(m, key, h, 4);
+	case 8:
+		return find_n(m, key, h, 8);
+	default:
+		return find_n(m, key, h, m->def.key_size);
 	}
-	return 0;
 }
 
 static void lru_unlink(struct graft_map *m, uint32_t i)
@@ -112,7 +157,17 @@ static void touch(struct graft_map *m, uint32_t i)
 
 void *map_hash_lookup(struct graft_map *m, const void *key)
 {
-	uint32_t i = find(m, key, hash_key(key, m->def.key_size));
+	uint32_t i;
+	switch (m->def.key_size) {
+	case 4:
+		i = find_n(m, key, hash_key(key, 4), 4);
+		break;
+	case 8:
+		i = find_n(m, key, hash_key(key, 8), 8);
+		break;
+	default:
+		i = find(m, key, hash_key(key, m->def.key_size));
+	}
 	if (!i)
 		return NULL;
 	touch(m, i);
@@ -128,7 +183,6 @@ static void unlink_node(struct graft_map *m, uint32_t i)
 	*pp = n->next;
 	if (m->def.type == GRAFT_MAP_LRU_HASH)
 		lru_unlink(m, i);
-	n->used = 0;
 	n->next = m->u.h.free;
 	m->u.h.free = i;
 	m->u.h.count--;
@@ -156,7 +210,6 @@ int map_hash_update(struct graft_map *m, const void *key, const void *value,
 	i = m->u.h.free;
 	struct hnode *n = NODE(m, i);
 	m->u.h.free = n->next;
-	n->used = 1;
 	n->hash = h;
 	uint32_t *b = &m->u.h.buckets[h & (m->u.h.nbuckets - 1)];
 	n->next = *b;

@@ -11,7 +11,6 @@ struct hnode {
 	uint32_t hash;
 	uint32_t lru_prev; /* index + 1, 0 = none */
 	uint32_t lru_next;
-	uint32_t used;
 };
 
 struct graft_map {

@@ -246,6 +246,18 @@ static int pages_protect(void *ud, void *p, size_t len, unsigned prot)
 			  gp_pages_protect(p, len, gp);
 }
 
+static uint64_t iso_suspend(void *ud)
+{
+	(void)ud;
+	return gp_isolation_suspend();
+}
+
+static void iso_resume(void *ud, uint64_t token)
+{
+	(void)ud;
+	gp_isolation_resume(token);
+}
+
 static enum graft_status isolated_call(void *ud, int (*entry)(int, char **),
 				       int argc, char **argv, int *ret,
 				       const char **isolation,
@@ -360,7 +372,7 @@ enum graft_status ovl_console_start(struct ovl_console **out,
 		.ud = c, .read_file = read_file, .sym_addr = sym_addr,
 		.now_ns = now_ns, .pages_alloc = pages_alloc,
 		.pages_protect = pages_protect, .pages_free = pages_free,
-		.call = isolated_call,
+		.call = isolated_call, .suspend = iso_suspend, .resume = iso_resume,
 	};
 	if (ovl_entry_create(&c->entry, a, err) ||
 	    ovl_bpf_create(&c->bpf, &bo, err) ||

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "graft/platform.h"
 #include "hash.h"
 #include "native_internal.h"
 
@@ -19,10 +18,29 @@ struct native_slot {
 	struct native_prog p;
 };
 
+/*
+ * Images of unloaded programs are kept mapped (up to NATIVE_SPARES, each up
+ * to NATIVE_SPARE_MAX bytes) and reused by the next load: fresh pages cost
+ * a map, a page fault per page and an unmap with its TLB shootdown, each
+ * tens of microseconds on a virtual machine. A reused image is made
+ * read-write (never writable and executable at once), zeroed, linked and
+ * sealed again.
+ */
+#define NATIVE_SPARES 4
+#define NATIVE_SPARE_MAX (1u << 20)
+
+struct spare {
+	uint8_t *base;
+	uint64_t size;
+};
+
 struct ovl_native {
 	struct ovl_native_host host;
 	struct graft_alloc alloc;
 	struct native_slot progs[OVL_NATIVE_MAX];
+	struct spare spare[NATIVE_SPARES];
+	struct spare got;        /* what alloc_pages handed out last */
+	bool got_spare;          /* ... from spare[] (already read-write) */
 	struct ovl_out *out;     /* of the command running a program */
 	uint64_t loads, cached, runs;
 	uint64_t scratch[2 * NATIVE_MAX_SYMS];
@@ -37,10 +55,11 @@ static void native_puts(const char *s, struct ovl_native *n)
 {
 	/* Called from inside an isolated run: the output buffer is the
 	 * application's memory, so the protection is lifted meanwhile. */
-	uint64_t t = gp_isolation_suspend();
+	uint64_t t = n->host.suspend ? n->host.suspend(n->host.ud) : 0;
 	if (n->out && s)
 		ovl_write(n->out, s, strnlen(s, 65536));
-	gp_isolation_resume(t);
+	if (n->host.resume)
+		n->host.resume(n->host.ud, t);
 }
 
 static uint64_t lookup(void *ud, const char *name, const struct native_prog *p)
@@ -51,16 +70,51 @@ static uint64_t lookup(void *ud, const char *name, const struct native_prog *p)
 	return n->host.sym_addr ? n->host.sym_addr(n->host.ud, name) : 0;
 }
 
+/* The smallest spare that fits, made writable and zeroed (as fresh
+ * pages are); else fresh pages. */
 static void *alloc_pages(void *ud, size_t len)
 {
 	struct ovl_native *n = ud;
-	return n->host.pages_alloc(n->host.ud, len);
+	struct spare *best = NULL;
+	for (unsigned i = 0; i < NATIVE_SPARES; i++) {
+		struct spare *sp = &n->spare[i];
+		if (sp->base && sp->size >= len && (!best || sp->size < best->size))
+			best = sp;
+	}
+	n->got_spare = false;
+	if (best) {
+		n->got = *best;
+		best->base = NULL;
+		if (!n->host.pages_protect(n->host.ud, n->got.base, n->got.size,
+					   OVL_PROT_R | OVL_PROT_W)) {
+			memset(n->got.base, 0, n->got.size);
+			n->got_spare = true;
+			return n->got.base;
+		}
+		n->host.pages_free(n->host.ud, n->got.base, n->got.size);
+	}
+	n->got.base = n->host.pages_alloc(n->host.ud, len);
+	n->got.size = len;
+	return n->got.base;
+}
+
+static void spare_put(struct ovl_native *n, uint8_t *base, uint64_t size)
+{
+	struct spare *sp = NULL;
+	for (unsigned i = 0; i < NATIVE_SPARES && !sp; i++)
+		if (!n->spare[i].base)
+			sp = &n->spare[i];
+	if (!sp || size > NATIVE_SPARE_MAX) {
+		n->host.pages_free(n->host.ud, base, size);
+		return;
+	}
+	*sp = (struct spare){ base, size };
 }
 
 static void slot_free(struct ovl_native *n, struct native_slot *s)
 {
 	if (s->p.base)
-		n->host.pages_free(n->host.ud, s->p.base, s->p.size);
+		spare_put(n, s->p.base, s->p.size);
 	memset(s, 0, sizeof *s);
 }
 
@@ -77,20 +131,32 @@ static void write_thunk(struct ovl_native *n, struct native_prog *p)
 	t[20] = 0xff, t[21] = 0xe0;
 }
 
+/*
+ * Code read+exec, read-only data read, the rest read+write. Taking write
+ * away is what costs (a TLB shootdown), so code and read-only data lose it
+ * in one call and the code then gains exec (no shootdown). The writable
+ * group of a reused image is read-write already, through the same host
+ * call (protection key included).
+ */
 static enum graft_status seal(struct ovl_native *n, struct native_prog *p,
-			      struct graft_err *err)
+			      bool data_rw, struct graft_err *err)
 {
-	static const unsigned prot[3] = { OVL_PROT_R | OVL_PROT_X, OVL_PROT_R,
-					  OVL_PROT_R | OVL_PROT_W };
-	for (int g = 0; g < 3; g++) {
-		uint64_t end = g < 2 ? p->group_off[g + 1] : p->size;
-		if (end == p->group_off[g])
-			continue;
-		if (n->host.pages_protect(n->host.ud, p->base + p->group_off[g],
-					  end - p->group_off[g], prot[g]))
-			return graft_errf(err, GRAFT_EIO, "cannot protect the image");
-	}
-	return GRAFT_OK;
+	void *ud = n->host.ud;
+	uint64_t code = p->group_off[1] - p->group_off[0];
+	uint64_t ro = p->group_off[2] - p->group_off[0];
+	uint64_t rw = p->size - p->group_off[2];
+	int bad = 0;
+	if (ro > code)
+		bad |= n->host.pages_protect(ud, p->base + p->group_off[0], ro,
+					     OVL_PROT_R);
+	if (code)
+		bad |= n->host.pages_protect(ud, p->base + p->group_off[0], code,
+					     OVL_PROT_R | OVL_PROT_X);
+	if (rw && !data_rw)
+		bad |= n->host.pages_protect(ud, p->base + p->group_off[2], rw,
+					     OVL_PROT_R | OVL_PROT_W);
+	return bad ? graft_errf(err, GRAFT_EIO, "cannot protect the image")
+		   : GRAFT_OK;
 }
 
 static void name_of(const char *path, char *out, size_t cap)
@@ -144,11 +210,14 @@ static enum graft_status cmd_load(void *ud, int argc, char *const *argv,
 	}
 	struct native_resolver r = { n, lookup, alloc_pages };
 	struct graft_err e = { GRAFT_OK, "" };
+	n->got.base = NULL;
 	enum graft_status st = native_link(&s->p, data, len, &r, n->scratch, &e);
 	n->alloc.free(n->alloc.ud, data);
+	if (s->p.base && s->p.base == n->got.base)
+		s->p.size = n->got.size; /* a spare may be larger */
 	if (!st) {
 		write_thunk(n, &s->p);
-		st = seal(n, &s->p, &e);
+		st = seal(n, &s->p, n->got_spare, &e);
 	}
 	if (st) {
 		slot_free(n, s);
@@ -242,6 +311,10 @@ void ovl_native_free(struct ovl_native *n)
 	for (unsigned i = 0; i < OVL_NATIVE_MAX; i++)
 		if (n->progs[i].used || n->progs[i].p.base)
 			slot_free(n, &n->progs[i]);
+	for (unsigned i = 0; i < NATIVE_SPARES; i++)
+		if (n->spare[i].base)
+			n->host.pages_free(n->host.ud, n->spare[i].base,
+					   n->spare[i].size);
 	n->alloc.free(n->alloc.ud, n);
 }
 
