@@ -98,4 +98,24 @@ expect "missing image" 1 'not a readable image'
 vm 5 --mem 2 "$K"
 expect "bad --mem" 2 'want megabytes'
 echo "bad host arguments: missing image, bad --mem"
+
+# A stopped `graft vm run` takes its QEMU with it (QEMU runs in its own
+# process group): SIGTERM is passed on, SIGKILL reaches it through the
+# parent-death signal. The guest sleeps far longer than the test waits.
+for sig in TERM KILL; do
+	"$GRAFT" vm run "$K" -- sleep 60000 >"$out" 2>&1 &
+	g=$!
+	sleep 1.5
+	kill -s $sig $g
+	{ wait $g; } 2>/dev/null
+	st=$?
+	n=0
+	while pgrep -f "qemu-system.*ktest.elf.*sleep.*60000" >/dev/null && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+	if pgrep -f "qemu-system.*ktest.elf.*sleep.*60000" >/dev/null; then
+		bad "SIGKILL/TERM of graft vm run left QEMU running ($sig)"
+		pkill -f "qemu-system.*ktest.elf.*sleep.*60000"
+	elif [ $sig = TERM ] && [ $st -ne 143 ]; then bad "SIGTERM: exit $st, wanted 143"
+	else ok; fi
+done
+echo "graft vm run stopped by SIGTERM or SIGKILL: no QEMU left behind"
 done_suite

@@ -12,7 +12,8 @@
  * guest leaves through isa-debug-exit: status s makes QEMU exit with
  * 2s + 3 (see kernel/klog.c). QEMU's own failure (1), a reset or triple
  * fault (0, under -no-reboot) and a timeout are reported as such, with
- * exit status 125, 126 and 124.
+ * exit status 125, 126 and 124; stopped by signal N, 128 + N (the signal
+ * is passed on to QEMU, which also dies with us on SIGKILL).
  *
  * --net SPEC: "socket:LPORT:RPORT" — frames as UDP datagrams on loopback
  * (QEMU -netdev socket,udp=), our end at LPORT, the peer at RPORT.
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,6 +68,19 @@ static int parse_port(const char *s, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+
+/* Our termination signals are passed on to QEMU, which then exits and is
+ * reaped below, so the caller sees the guest stop. */
+static volatile pid_t qemu_pid;
+static volatile sig_atomic_t stop_signal;
+
+static void forward_signal(int sig)
+{
+	stop_signal = sig;
+	if (qemu_pid > 0)
+		kill(qemu_pid, sig == SIGINT ? SIGINT : SIGTERM);
 }
 
 int cmd_vm(int argc, char **argv)
@@ -265,15 +280,27 @@ int cmd_vm(int argc, char **argv)
 		return EXIT_OK;
 	}
 	fflush(stdout);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		return cli_error("vm run: fork: %s", strerror(errno));
 	if (pid == 0) {
 		setpgid(0, 0);
+		/* QEMU is in its own process group, so a signal to ours does
+		 * not reach it: it must not outlive us (killed, timed out). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		execvp(qargv[0], (char *const *)qargv);
 		fprintf(stderr, "graft: vm run: cannot start %s: %s\n", qargv[0], strerror(errno));
 		_exit(127);
 	}
+	qemu_pid = pid;
+	struct sigaction sa = { .sa_handler = forward_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	int status = 0;
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -295,6 +322,11 @@ int cmd_vm(int argc, char **argv)
 			}
 			usleep(2000);
 		}
+	}
+	if (stop_signal) {
+		fflush(stdout);
+		fprintf(stderr, "graft: vm run: stopped by signal %d\n", (int)stop_signal);
+		return 128 + stop_signal;
 	}
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "graft: vm run: QEMU killed by signal %d\n", WTERMSIG(status));
