@@ -195,6 +195,18 @@ unsigned ebpf_prog_flags(const struct ebpf_prog *p)
 	return p->flags;
 }
 
+/* The results a run starts from (every path sets them the same way). */
+static void run_reset(struct ebpf_exec *x)
+{
+	x->executed = 0;
+	x->err.status = GRAFT_OK;
+	x->err.msg[0] = '\0';
+	x->err_pc = 0;
+	x->tail_call = NULL;
+	x->abort = false;
+	x->tail_calls = 0;
+}
+
 /*
  * Run a program and the chain of tail calls its helpers start. The budget
  * covers the whole chain; each program gets a fresh stack and r1 = the
@@ -206,13 +218,7 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 	uint64_t arg[5];
 	memcpy(arg, x->arg, sizeof arg);
 	x->r0 = 0;
-	x->executed = 0;
-	x->err.status = GRAFT_OK;
-	x->err.msg[0] = '\0';
-	x->err_pc = 0;
-	x->tail_call = NULL;
-	x->abort = false;
-	x->tail_calls = 0;
+	run_reset(x);
 	enum graft_status st;
 	for (;;) {
 		st = !interp && p->jit_run ? p->jit_run(p, x)
@@ -235,18 +241,6 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 	x->tail_call = NULL;
 	memcpy(x->arg, arg, sizeof arg);
 	return st;
-}
-
-/* What run_chain sets before the first program, for the lean paths. */
-static void run_reset(struct ebpf_exec *x)
-{
-	x->executed = 0;
-	x->err.status = GRAFT_OK;
-	x->err.msg[0] = '\0';
-	x->err_pc = 0;
-	x->tail_call = NULL;
-	x->abort = false;
-	x->tail_calls = 0;
 }
 
 enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)
