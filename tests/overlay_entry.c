@@ -63,23 +63,8 @@ static enum graft_status t_read(void *ud, const char *path,
 				const struct graft_alloc *a, void **data,
 				size_t *len, struct graft_err *err)
 {
-	char p[600];
 	(void)ud;
-	snprintf(p, sizeof p, "%s/%s", objdir, path);
-	FILE *f = fopen(p, "rb");
-	if (!f)
-		return graft_errf(err, GRAFT_ENOENT, "%s: no such file", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*data = a->alloc(a->ud, (size_t)n + 1);
-	if (!*data || fread(*data, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		return graft_errf(err, GRAFT_EIO, "%s: read error", path);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return GRAFT_OK;
+	return t_read_file_in(objdir, path, a, data, len, err);
 }
 
 static uint64_t t_now(void *ud)

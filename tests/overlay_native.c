@@ -46,7 +46,6 @@ static enum graft_status t_read(void *ud, const char *path,
 				const struct graft_alloc *a, void **data,
 				size_t *len, struct graft_err *err)
 {
-	char p[600];
 	(void)ud;
 	if (!strcmp(path, "mem.o")) {
 		*data = a->alloc(a->ud, mem_len + 1);
@@ -54,18 +53,7 @@ static enum graft_status t_read(void *ud, const char *path,
 		*len = mem_len;
 		return GRAFT_OK;
 	}
-	snprintf(p, sizeof p, "%s/%s", objdir, path);
-	FILE *f = fopen(p, "rb");
-	if (!f)
-		return graft_errf(err, GRAFT_ENOENT, "%s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	*data = a->alloc(a->ud, (size_t)n + 1);
-	size_t got = fread(*data, 1, (size_t)n, f);
-	fclose(f);
-	*len = got;
-	return GRAFT_OK;
+	return t_read_file_in(objdir, path, a, data, len, err);
 }
 
 static uint64_t t_sym(void *ud, const char *name)

@@ -8,9 +8,11 @@
 #ifndef GRAFT_TESTLIB_H
 #define GRAFT_TESTLIB_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "graft/base.h"
 
@@ -56,6 +58,33 @@ __attribute__((unused)) static void t_heap_free(void *ud, void *p)
 {
 	(void)ud;
 	free(p);
+}
+
+/* A whole file dir/path in memory from a, for the test hosts' read_file
+ * callbacks; a missing file is GRAFT_ENOENT with strerror's words. */
+__attribute__((unused)) static enum graft_status
+t_read_file_in(const char *dir, const char *path, const struct graft_alloc *a,
+	       void **data, size_t *len, struct graft_err *err)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/%s", dir, path);
+	FILE *f = fopen(p, "rb");
+	if (!f)
+		return graft_errf(err, GRAFT_ENOENT, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	*data = n >= 0 ? a->alloc(a->ud, (size_t)n + 1) : NULL;
+	if (!*data || fread(*data, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		if (*data)
+			a->free(a->ud, *data);
+		*data = NULL;
+		return graft_errf(err, GRAFT_EIO, "%s: read error", path);
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return GRAFT_OK;
 }
 
 /* Where the shared conformance data lives (GRAFT_CONFORMANCE overrides). */
