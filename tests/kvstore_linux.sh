@@ -16,13 +16,4 @@ mkdir "$work/root"
 GRAFT_ROOT=$work/root GRAFT_SHARE=$work/share GRAFT_CONSOLE=$SOCK \
 	timeout 120 "$BUILD/apps/kvstore" -p "$port" -c /share/kv.conf >"$work/store.out" 2>&1 &
 spid=$!
-if ! wait_store 10; then
-	cp "$work/store.out" "$cout"
-	bad "the store did not come up"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-run_sequence
-kill "$spid" 2>/dev/null
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+serve_and_check 10 "store"

@@ -22,13 +22,4 @@ timeout 200 "$GRAFT" vm run --timeout 180 --net "socket:$pa:$pb" --ip 10.0.0.1 \
 	--console "$SOCK" --share "$work/share" "$BUILD/kernel/kvstore.elf" -- \
 	-c /share/kv.conf >"$work/store.out" 2>&1 &
 spid=$!
-if ! wait_store 30; then
-	cp "$work/store.out" "$cout"
-	bad "the guest store did not come up"
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
-run_sequence
-kill "$spid" 2>/dev/null
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+serve_and_check 30 "guest store"
