@@ -53,9 +53,13 @@ void bench_graft_free(struct ebpf_prog *p);
 struct ebpf_exec *bench_graft_exec(const void *ctx, size_t ctxlen,
 				   void *pkt, size_t pktlen, char *why,
 				   size_t whylen);
-/* Run p `iters` times on x: mean ns per run; false and why on a failure. */
+/*
+ * Run p `iters` times on x (through ebpf_prog_direct's entry when `direct`,
+ * else ebpf_prog_run): mean ns per run; false and why on a failure.
+ */
 bool bench_graft_time(const struct ebpf_prog *p, struct ebpf_exec *x,
-		      uint64_t iters, double *ns, char *why, size_t whylen);
+		      uint64_t iters, bool direct, double *ns, char *why,
+		      size_t whylen);
 
 /* ---- the Linux kernel (bench_kernel.c) ----------------------------------- */
 

@@ -68,9 +68,20 @@ struct ebpf_exec *bench_graft_exec(const void *ctx, size_t ctxlen,
 }
 
 bool bench_graft_time(const struct ebpf_prog *p, struct ebpf_exec *x,
-		      uint64_t iters, double *ns, char *why, size_t whylen)
+		      uint64_t iters, bool direct, double *ns, char *why,
+		      size_t whylen)
 {
+	ebpf_direct_fn fn = direct ? ebpf_prog_direct(p) : NULL;
 	uint64_t t0 = bench_cpu_ns();
+	if (fn) {
+		uint64_t r0 = 0;
+		for (uint64_t i = 0; i < iters; i++)
+			r0 = fn(x);
+		uint64_t t1 = bench_cpu_ns();
+		x->r0 = r0;
+		*ns = (double)(t1 - t0) / (double)iters;
+		return true;
+	}
 	for (uint64_t i = 0; i < iters; i++) {
 		if (ebpf_prog_run(p, x) != GRAFT_OK) {
 			snprintf(why, whylen, "run failed at pc %u: %s",

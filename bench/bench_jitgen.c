@@ -177,7 +177,7 @@ static bool run_once(const struct ebpf_insn *p, size_t n, unsigned flags,
 	struct ebpf_exec *x = bench_graft_exec(dummy, sizeof dummy, dummy,
 					       sizeof dummy, why, whylen);
 	double ns;
-	bool ok = x && bench_graft_time(g, x, 1, &ns, why, whylen);
+	bool ok = x && bench_graft_time(g, x, 1, false, &ns, why, whylen);
 	if (ok)
 		*r0 = x->r0;
 	free(x);

@@ -153,7 +153,7 @@ static bool m_measure(struct map_eng *e, int k, const uint8_t *kpkt,
 		return bench_kernel_run(e->k, kpkt, 64, rep, ns, &e->r0, e->why,
 					sizeof e->why) == 0;
 	}
-	bool ok = bench_graft_time(e->p, e->g.x, iters, ns, e->why,
+	bool ok = bench_graft_time(e->p, e->g.x, iters, false, ns, e->why,
 				   sizeof e->why);
 	e->r0 = (uint32_t)e->g.x->r0;
 	return ok;

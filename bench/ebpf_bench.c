@@ -59,15 +59,18 @@ static const struct prog_spec progs[] = {
 };
 #define NPROGS (sizeof progs / sizeof progs[0])
 
-enum eng { E_INTERP, E_INTERP_U, E_JIT, E_JIT_U, E_NATIVE, E_KERNEL, E_N };
+/* E_JIT_D: the unchecked program through ebpf_prog_direct's entry */
+enum eng { E_INTERP, E_INTERP_U, E_JIT, E_JIT_U, E_JIT_D, E_NATIVE, E_KERNEL,
+	   E_N };
 
 static const char *const eng_label[E_N] = {
 	"graft interp", "graft interp unchk", "graft JIT", "graft JIT unchk",
-	"native gcc -O2", "kernel JIT",
+	"graft JIT direct", "native gcc -O2", "kernel JIT",
 };
 static const unsigned eng_flags[E_N] = {
 	[E_INTERP_U] = EBPF_F_UNCHECKED, [E_JIT] = EBPF_F_JIT,
 	[E_JIT_U] = EBPF_F_JIT | EBPF_F_UNCHECKED,
+	[E_JIT_D] = EBPF_F_JIT | EBPF_F_UNCHECKED,
 };
 
 struct engine {
@@ -119,8 +122,8 @@ static bool measure(struct bench *b, enum eng k, uint64_t iters, double *ns)
 					&e->r0, e->why, sizeof e->why) == 0;
 	}
 	default:
-		if (!bench_graft_time(e->gp, e->x, iters, ns, e->why,
-				      sizeof e->why))
+		if (!bench_graft_time(e->gp, e->x, iters, k == E_JIT_D, ns,
+				      e->why, sizeof e->why))
 			return false;
 		e->r0_64 = e->x->r0;
 		e->r0 = (uint32_t)e->r0_64;
@@ -168,7 +171,7 @@ static void fill_packet(struct bench *b)
 static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			size_t n, bool *jit_missing)
 {
-	for (enum eng k = E_INTERP; k <= E_JIT_U; k++) {
+	for (enum eng k = E_INTERP; k <= E_JIT_D; k++) {
 		struct engine *e = &b->e[k];
 		enum graft_status st;
 		if (!insns) {
@@ -191,6 +194,11 @@ static void setup_graft(struct bench *b, const struct ebpf_insn *insns,
 			printf("FAIL %s %s: %s\n", b->spec->name, eng_label[k],
 			       e->why);
 			b->failed = true;
+			continue;
+		}
+		if (k == E_JIT_D && !ebpf_prog_direct(e->gp)) {
+			snprintf(e->why, sizeof e->why, "no direct entry (the "
+				 "program calls or loads packets): ebpf_prog_run only");
 			continue;
 		}
 		e->on = true;
@@ -238,7 +246,7 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 
 	struct ebpf_insn *insns = bench_obj_section(path, "xdp", &n, why,
 						    sizeof why);
-	for (enum eng k = E_INTERP; k <= E_JIT_U; k++)
+	for (enum eng k = E_INTERP; k <= E_JIT_D; k++)
 		snprintf(b->e[k].why, sizeof b->e[k].why, "%s", why);
 	setup_graft(b, insns, n, jit_missing);
 	free(insns);
@@ -305,7 +313,7 @@ static void run_prog(struct bench *b, const char *objdir, unsigned runs,
 			b->failed = true;
 		}
 		/* graft's engines must agree on all 64 bits */
-		if (k > E_INTERP && k <= E_JIT_U && e->on && b->e[E_INTERP].on &&
+		if (k > E_INTERP && k <= E_JIT_D && e->on && b->e[E_INTERP].on &&
 		    e->r0_64 != b->e[E_INTERP].r0_64) {
 			printf("MISMATCH %s: %s r0 0x%016llx, interpreter "
 			       "0x%016llx\n", b->spec->name, eng_label[k],
@@ -380,6 +388,14 @@ static void summary(struct bench *bs, bool jit_missing)
 		       uk > 0 && uk < 1.0 ? "met" : "MISSED", un,
 		       un > 0 && un <= 1.5 ? "met" : "MISSED",
 		       ratio(b, E_JIT, E_JIT_U));
+		if (!b->e[E_JIT_D].on)
+			continue;
+		double dk = ratio(b, E_JIT_D, E_KERNEL);
+		double dn = ratio(b, E_JIT_D, E_NATIVE);
+		printf("      %-8s direct:    x kernel %6.3f (target < 1.0: "
+		       "%s)  x native %6.3f (target <= 1.5: %s)\n", "", dk,
+		       dk > 0 && dk < 1.0 ? "met" : "MISSED", dn,
+		       dn > 0 && dn <= 1.5 ? "met" : "MISSED");
 	}
 }
 

@@ -184,7 +184,9 @@ static void test_div32(void)
 		0x80000000ull, ~0ull, 1ull << 63,
 	};
 	int cases = 0;
-	for (unsigned mode = 0; mode < 2; mode++)
+	/* mode bit 0: unchecked; bit 1: the 64-bit divide only (else the
+	 * 32-bit one first), whatever this CPU would pick */
+	for (unsigned mode = 0; mode < 4; mode++)
 		for (size_t ia = 0; ia < sizeof as / sizeof as[0]; ia++)
 			for (size_t id = 0; id < sizeof ds / sizeof ds[0]; id++)
 				for (unsigned k = 0; k < 6; k++) {
@@ -208,7 +210,8 @@ static void test_div32(void)
 						{ 0x95, 0, 0, 0, 0 },
 					};
 					struct ebpf_prog *p = load(in, sizeof in / sizeof in[0], EBPF_F_JIT |
-								   (mode ? EBPF_F_UNCHECKED : 0));
+								   (mode & 1 ? EBPF_F_UNCHECKED : 0) |
+								   (mode & 2 ? EBPF_F_JIT_DIV64 : EBPF_F_JIT_DIV32));
 					if (!p)
 						return;
 					setup();
@@ -218,12 +221,12 @@ static void test_div32(void)
 						"%s 0x%llx %s 0x%llx (%s): 0x%llx, want 0x%llx",
 						mod ? "mod" : "div", (unsigned long long)a,
 						imm ? "imm" : "reg", (unsigned long long)d,
-						mode ? "unchecked" : "checked",
+						mode & 1 ? "unchecked" : "checked",
 						(unsigned long long)x.r0, (unsigned long long)want);
 					ebpf_prog_free(p);
 					cases++;
 				}
-	printf("jit_paths: unsigned 64-bit div/mod around 2^32, both modes, divisor kept (%d cases)\n",
+	printf("jit_paths: unsigned 64-bit div/mod around 2^32, both modes, both divides, divisor kept (%d cases)\n",
 	       cases);
 }
 

@@ -408,6 +408,10 @@ uint64_t ebpf_exec_abort(struct ebpf_exec *x, const char *fmt, ...)
 enum {
 	EBPF_F_UNCHECKED = 1u << 0, /* no memory checks or budget: verified code */
 	EBPF_F_JIT = 1u << 1,       /* compile to x86-64 at load */
+	/* How the JIT divides unsigned 64-bit values; by default it asks the
+	 * CPU (32-bit divide first on Intel, where the 64-bit one is slow) */
+	EBPF_F_JIT_DIV32 = 1u << 2, /* 32-bit divide when the operands allow */
+	EBPF_F_JIT_DIV64 = 1u << 3, /* always the 64-bit divide */
 };
 
 /*
@@ -484,6 +488,18 @@ unsigned ebpf_prog_flags(const struct ebpf_prog *prog);
  */
 enum graft_status ebpf_prog_run(const struct ebpf_prog *prog,
 				struct ebpf_exec *x);
+/*
+ * The cheapest call, for hosts that run one program very often (what
+ * ubpf's compiled function is to its users): a program loaded with
+ * EBPF_F_JIT | EBPF_F_UNCHECKED that can neither fail nor stop early (no
+ * helper calls, callx, local calls or packet loads) has a direct entry,
+ * `r0 = fn(x)`, that runs it on x->arg and x->stack. Unlike
+ * ebpf_prog_run it sets none of x's results (r0, executed, err keep what
+ * they held). NULL for every other program: call ebpf_prog_run.
+ */
+typedef uint64_t (*ebpf_direct_fn)(struct ebpf_exec *x);
+ebpf_direct_fn ebpf_prog_direct(const struct ebpf_prog *prog);
+
 /*
  * The machine code EBPF_F_JIT made for a program (for `graft disasm --jit`
  * and benchmarks), or NULL when it was not compiled. *size gets its length.

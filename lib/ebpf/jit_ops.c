@@ -151,11 +151,16 @@ static bool divmod_const(struct jit *j, unsigned d, bool w, bool mod,
  * or on the machine stack (r9 is the budget in checked code), unless rdx
  * is the 64-bit divisor itself: then its copy in r11 restores it.
  *
- * Unsigned 64-bit division takes the 32-bit `div r11d` (edx:eax / r11d)
- * when the divisor fits in 32 bits and the dividend's high half is below
- * it: the quotient then fits in 32 bits, so nothing can trap, and both
- * results are the 64-bit ones zero-extended. It is the faster divide on
- * the CPUs at hand; the full 64-bit one is the out-of-line `.wide` path.
+ * A register divisor of 0 (and -1, signed) leaves the straight line for a
+ * cold stub that makes the interpreter's result in rax or rdx and jumps
+ * back to the join, so the common case takes no branch.
+ *
+ * With j->narrow_div, unsigned 64-bit division takes the 32-bit `div
+ * r11d` (edx:eax / r11d) when the divisor fits in 32 bits and the
+ * dividend's high half is below it: the quotient then fits in 32 bits, so
+ * nothing can trap, and both results are the 64-bit ones zero-extended.
+ * That pays where the 64-bit divide is slow (Intel); the full one is then
+ * the out-of-line `.wide` path.
  */
 static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 		      bool reg)
@@ -167,21 +172,13 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 	if (!reg && divmod_const(j, d, w, mod, sign, in->imm))
 		return;
 	/* 32-bit path: the divisor may be wide (reg) or is a small constant */
-	bool narrow = w && !sign && (reg || in->imm > 0);
-	size_t j_zero = 0, j_neg = 0;
-	if (reg) {
+	bool narrow = j->narrow_div && w && !sign && (reg || in->imm > 0);
+	if (reg)
 		emit_mov_rr(b, w, R11, S(in));           /* mov r11, src */
-		emit_rr(b, fw, 0x85, R11, R11);          /* test r11, r11 */
-		j_zero = emit_jcc8(b, CC_E);             /* jz .zero */
-		if (sign) {
-			emit_alu_ri(b, w, XA_CMP, R11, -1); /* cmp r11, -1 */
-			j_neg = emit_jcc8(b, CC_E);      /* je .neg1 */
-		}
-	} else if (w) {
+	else if (w)
 		emit_mov_imm64(b, R11, (uint64_t)(int64_t)in->imm);
-	} else {
+	else
 		mov_r32_imm(b, R11, (uint32_t)in->imm);
-	}
 	/* rsp: the machine stack; r11: rdx is the 64-bit divisor, whose copy
 	 * in r11 survives the division */
 	unsigned park = reg && w && S(in) == RDX ? R11 : j->checked ? RSP : R9;
@@ -194,6 +191,15 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 	if (d != RAX) {
 		emit_mov_rr(b, true, R10, RAX);          /* mov r10, rax */
 		emit_mov_rr(b, true, RAX, d);            /* mov rax, dst */
+	}
+	size_t j_zero = 0, j_neg = 0;
+	if (reg) {
+		emit_rr(b, fw, 0x85, R11, R11);          /* test r11, r11 */
+		j_zero = emit_jcc32(b, CC_E);            /* jz .zero (cold) */
+		if (sign) {
+			emit_alu_ri(b, w, XA_CMP, R11, -1); /* cmp r11, -1 */
+			j_neg = emit_jcc32(b, CC_E);     /* je .neg1 (cold) */
+		}
 	}
 	size_t j_wide1 = 0, j_wide2 = 0;
 	if (narrow) {
@@ -217,6 +223,13 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 		emit_rr(b, fw, 0xf7, sign ? 7 : 6, R11); /* div/idiv r11 */
 	}
 	size_t join = b->n;                              /* .join: */
+	uint8_t how = (uint8_t)((mod ? JD_MOD : 0) | (w ? JD_W : 0));
+	if (reg)
+		jit_add_cold(j, (struct jit_cold){ .at = (uint32_t)j_zero,
+			.kind = JC_DIV0, .size = how, .back = (uint32_t)join });
+	if (reg && sign)
+		jit_add_cold(j, (struct jit_cold){ .at = (uint32_t)j_neg,
+			.kind = JC_DIVNEG1, .size = how, .back = (uint32_t)join });
 	unsigned res = mod ? RDX : RAX;
 	if (d != res)
 		emit_mov_rr(b, true, d, res);            /* mov dst, rax|rdx */
@@ -228,34 +241,38 @@ static void op_divmod(struct jit *j, const struct ebpf_insn *in, bool w,
 		else
 			emit_mov_rr(b, true, RDX, park); /* mov rdx, r9|r11 */
 	}
-	if (!reg && !narrow)
+	if (!narrow)
 		return;
 	size_t j_done = emit_jmp8(b);
-	if (narrow) {
-		if (j_wide1)
-			patch8(b, j_wide1);
-		patch8(b, j_wide2);                      /* .wide: */
-		emit_rr(b, 0, 0x31, RDX, RDX);           /* xor edx, edx */
-		emit_rr(b, X_W, 0xf7, 6, R11);           /* div r11 */
-		emit_jmp_back(b, join);                  /* jmp .join */
-	}
-	if (reg) {
-		patch8(b, j_zero);                       /* .zero: */
-		if (!mod)
-			emit_rr(b, 0, 0x31, d, d);       /* xor dst32, dst32 */
-		else if (!w)
-			zext32(b, d);
-	}
-	if (sign) {
-		size_t j_done2 = emit_jmp8(b);
-		patch8(b, j_neg);                        /* .neg1: */
-		if (mod)
-			emit_rr(b, 0, 0x31, d, d);       /* xor dst32, dst32 */
-		else
-			emit_rr(b, fw, 0xf7, 3, d);      /* neg dst */
-		patch8(b, j_done2);
-	}
+	if (j_wide1)
+		patch8(b, j_wide1);
+	patch8(b, j_wide2);                              /* .wide: */
+	emit_rr(b, 0, 0x31, RDX, RDX);                   /* xor edx, edx */
+	emit_rr(b, X_W, 0xf7, 6, R11);                   /* div r11 */
+	emit_jmp_back(b, join);                          /* jmp .join */
 	patch8(b, j_done);
+}
+
+/*
+ * The cold end of a division by a register: 0 gives 0 (mod: the dividend,
+ * in rax), signed -1 gives -dividend (mod: 0), as the interpreter does;
+ * then back to the join, which moves the result to dst and unparks.
+ */
+void jit_emit_div_cold(struct jit *j, const struct jit_cold *c)
+{
+	struct xbuf *b = &j->b;
+	bool mod = c->size & JD_MOD, w = c->size & JD_W;
+	if (c->kind == JC_DIV0) {
+		if (mod)
+			emit_mov_rr(b, w, RDX, RAX);     /* mov rdx, rax */
+		else
+			emit_rr(b, 0, 0x31, RAX, RAX);   /* xor eax, eax */
+	} else if (mod) {
+		emit_rr(b, 0, 0x31, RDX, RDX);           /* xor edx, edx */
+	} else {
+		emit_rr(b, w ? X_W : 0, 0xf7, 3, RAX);   /* neg rax */
+	}
+	patch32(b, emit_jmp32(b), c->back);              /* jmp .join */
 }
 
 static void op_mul(struct jit *j, const struct ebpf_insn *in, bool w, bool reg)
@@ -577,6 +594,38 @@ static void emit_lea_bi(struct xbuf *b, unsigned dst, unsigned base,
 }
 
 /*
+ * add/sub/or/and/xor dst, x; jeq/jne dst, 0: the ALU op already set ZF
+ * from its result, so the jump needs no test. A 32-bit op's ZF also holds
+ * for the zero-extended 64-bit value; a 64-bit op's does not say anything
+ * about the low half alone (jmp32).
+ */
+static unsigned alu_then_jz(struct jit *j, size_t pc)
+{
+	const struct ebpf_insn *in = &j->insns[pc], *nx = in + 1;
+	uint8_t cls = EBPF_CLASS(in->code);
+	unsigned xa;
+	if ((cls != EBPF_CLS_ALU && cls != EBPF_CLS_ALU64) || !foldable(j, pc + 1))
+		return 0;
+	switch (in->code & 0xf0) {
+	case 0x00: xa = XA_ADD; break;
+	case 0x10: xa = XA_SUB; break;
+	case 0x40: xa = XA_OR; break;
+	case 0x50: xa = XA_AND; break;
+	case 0xa0: xa = XA_XOR; break;
+	default: return 0;
+	}
+	uint8_t ncls = EBPF_CLASS(nx->code), jop = nx->code >> 4;
+	if ((ncls != EBPF_CLS_JMP && ncls != EBPF_CLS_JMP32) ||
+	    (ncls == EBPF_CLS_JMP32 && cls == EBPF_CLS_ALU64) ||
+	    (jop != 0x1 && jop != 0x5) || (nx->code & EBPF_SRC_X) || nx->imm ||
+	    nx->dst != in->dst)
+		return 0;
+	op_alu(j, in, cls == EBPF_CLS_ALU64, xa, in->code & EBPF_SRC_X);
+	jit_jump_to(j, (int)jcc_of[jop], pc + 2 + (int64_t)nx->off); /* jz/jnz */
+	return 2;
+}
+
+/*
  * Patterns clang emits all the time, each folded into one x86 instruction
  * when the later instructions are not jump targets (so no pc can enter
  * between them; budget charges are per run and stay the same):
@@ -591,6 +640,9 @@ static unsigned peephole(struct jit *j, size_t pc)
 	struct xbuf *b = &j->b;
 	enum ebpf_op op = (enum ebpf_op)j->op[pc];
 	unsigned d = in->dst;
+	unsigned folded = alu_then_jz(j, pc);
+	if (folded)
+		return folded;
 	if (op == EBPF_OP_LSH64_IMM && in->imm == 32 &&
 	    is_op(j, pc + 1, EBPF_OP_RSH64_IMM, d) && j->insns[pc + 1].imm == 32) {
 		zext32(b, D(in));                         /* mov dst32, dst32 */

@@ -388,7 +388,8 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 	}
 	/* Cold paths, at most: a charge per run head or target (checked),
 	 * a memory check per access (checked), two per helper call (abort,
-	 * tail call), one more for callx, one per local call and packet load. */
+	 * tail call), one more for callx, one per local call and packet load,
+	 * one or two per division by a register (by 0; by -1 when signed). */
 	size_t cold = 0;
 	for (size_t pc = 0; pc < j->n; pc++) {
 		uint8_t m = j->mark[pc];
@@ -399,6 +400,11 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 			continue;
 		if (j->checked && (m & (JM_RUNHEAD | JM_TARGET)))
 			cold++;
+		const struct ebpf_insn *d = &j->insns[pc];
+		uint8_t cls = EBPF_CLASS(d->code), aop = d->code & 0xf0;
+		if ((cls == EBPF_CLS_ALU || cls == EBPF_CLS_ALU64) &&
+		    (d->code & EBPF_SRC_X) && (aop == 0x30 || aop == 0x90))
+			cold += 1 + (d->off == 1); /* by 0, by -1 */
 		switch (ebpf_opinfo[j->op[pc]].fmt) {
 		case EBPF_FMT_CALLX: cold += 3; break;
 		case EBPF_FMT_CALL: cold += 2; break;
@@ -508,6 +514,10 @@ static void emit_body(struct jit *j)
 	for (size_t i = 0; i < j->ncold; i++) {
 		const struct jit_cold *c = &j->cold[i];
 		patch32(b, c->at, b->n);
+		if (c->kind == JC_DIV0 || c->kind == JC_DIVNEG1) {
+			jit_emit_div_cold(j, c);
+			continue;
+		}
 		if (c->kind == JC_MEM) {
 			emit_rm(b, X_W, 0x8d, R11, c->base, c->off); /* lea r11, [m] */
 			emit_mov_imm64(b, R10, c->pc << 5 | c->size); /* mov r10d, info */
@@ -609,6 +619,22 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 	}
 }
 
+/*
+ * Should unsigned 64-bit division try the 32-bit divide first? Intel's
+ * 64-bit divide is several times slower than its 32-bit one before Ice
+ * Lake (and no faster after); AMD's (Zen) is about as fast, so there
+ * the test is pure overhead. EBPF_F_JIT_DIV32 / EBPF_F_JIT_DIV64 decide.
+ */
+static bool narrow_div(unsigned flags)
+{
+	if (flags & EBPF_F_JIT_DIV32)
+		return true;
+	if (flags & EBPF_F_JIT_DIV64)
+		return false;
+	__builtin_cpu_init();
+	return __builtin_cpu_is("intel");
+}
+
 enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				   const struct ebpf_load_opts *o,
 				   struct graft_err *err)
@@ -631,6 +657,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
 			 .checked = !(p->flags & EBPF_F_UNCHECKED) };
 	j.direct = !j.checked;
+	j.narrow_div = narrow_div(p->flags);
 	j.entry = (uint32_t *)s;
 	j.fix = (struct jit_fix *)(s + (n + 1) * sizeof(uint32_t));
 	j.mark = (uint8_t *)(j.fix + n + 1);

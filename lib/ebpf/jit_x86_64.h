@@ -47,9 +47,13 @@ struct jit_ctx {
 /*
  * A deferred cold path: at `at` a rel32 to a stub "info = pc; exit kind",
  * or, for kind JC_MEM, to a full memory check of [base + off] (size bytes,
- * perm) that jumps back to `back` when the access is allowed.
+ * perm) that jumps back to `back` when the access is allowed, or, for
+ * JC_DIV0 and JC_DIVNEG1, to the result of a division by 0 or by -1 that
+ * jumps back to `back` (see jit_emit_div_cold).
  */
-enum { JC_MEM = JS_COUNT };
+enum { JC_MEM = JS_COUNT, JC_DIV0, JC_DIVNEG1 };
+/* jit_cold.size of the division kinds: what the instruction computes */
+enum { JD_MOD = 1, JD_W = 2 };
 
 struct jit_cold {
 	uint32_t at;
@@ -95,6 +99,7 @@ struct jit {
 	 * program cannot fail or stop early, so it gets a direct entry. */
 	bool direct;
 	bool helpers; /* some helper call or callx */
+	bool narrow_div; /* 64-bit udiv tries the 32-bit divide first */
 	unsigned used; /* bit per BPF register some instruction names */
 	size_t call_direct; /* the generic entry's call of the direct one */
 	uint8_t save[6];    /* callee-saved registers the generic entry keeps */
@@ -108,6 +113,9 @@ struct jit {
 
 /* Translate the instruction at pc (jit_ops.c); returns how many slots it used. */
 unsigned jit_emit_insn(struct jit *j, size_t pc);
+
+/* The cold stub of a JC_DIV0 or JC_DIVNEG1 path (jit_ops.c). */
+void jit_emit_div_cold(struct jit *j, const struct jit_cold *c);
 
 /* BPF exit: ret, after the direct entry's epilogue for direct programs. */
 void jit_emit_exit(struct jit *j);

@@ -261,6 +261,11 @@ enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 	return run_chain(p, x, false);
 }
 
+ebpf_direct_fn ebpf_prog_direct(const struct ebpf_prog *p)
+{
+	return p->jit_direct;
+}
+
 enum graft_status ebpf_prog_interp(const struct ebpf_prog *p,
 				   struct ebpf_exec *x)
 {

@@ -45,7 +45,7 @@ struct ebpf_prog {
 				     struct ebpf_exec *);
 	/* Set for JIT code that cannot fail, stop early or tail-call (see
 	 * jit_x86_64.c): ebpf_prog_run calls it with x and stores r0. */
-	uint64_t (*jit_direct)(struct ebpf_exec *);
+	ebpf_direct_fn jit_direct;
 	/* The JIT code calls no helper, so it never starts a tail call:
 	 * ebpf_prog_run may call jit_run without run_chain's bookkeeping. */
 	bool jit_no_tail;
