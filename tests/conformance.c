@@ -1,6 +1,7 @@
 /*
  * The conformance runner: every program in ../shared/conformance/tests/
- * is assembled, loaded with helper 5 registered and run in each engine
+ * (and in tests/data/jit/, the project's own cases in the same format) is
+ * assembled, loaded with helper 5 registered and run in each engine
  * mode — interpreter checked and unchecked, and the JIT checked and
  * unchecked when ebpf_prog_load with EBPF_F_JIT does not answer
  * GRAFT_ENOTSUP — and r0 is compared with `-- result` (all 64 bits).
@@ -136,9 +137,11 @@ static bool program_of(const struct datafile *d, struct ebpf_insn *out,
 
 static struct ebpf_insn insns[CAP];
 
-static void positive(const char *dir, bool jit)
+static void positive(const char *dir, const char *label, bool jit)
 {
 	char **names;
+	for (size_t m = 0; m < NMODES; m++)
+		modes[m].passed = modes[m].run = 0;
 	size_t n = df_list(dir, &names);
 	T_CHECK(n > 0, "no .data files in %s", dir);
 	for (size_t i = 0; i < n; i++) {
@@ -181,7 +184,7 @@ static void positive(const char *dir, bool jit)
 	free(names);
 	for (size_t m = 0; m < NMODES; m++)
 		if (modes[m].run)
-			printf("conformance tests/, %-22s %u/%u passed\n",
+			printf("%s %-22s %u/%u passed\n", label,
 			       modes[m].name, modes[m].passed, modes[m].run);
 }
 
@@ -322,7 +325,9 @@ int main(void)
 
 	char dir[1024];
 	snprintf(dir, sizeof dir, "%s/tests", t_conformance_dir());
-	positive(dir, jit);
+	positive(dir, "conformance tests/,", jit);
+	/* the project's own cases, same format: JIT folds and cold paths */
+	positive("tests/data/jit", "graft tests/data/jit/,", jit);
 	snprintf(dir, sizeof dir, "%s/negative", t_conformance_dir());
 	negative(dir, jit);
 	return t_done();

@@ -132,6 +132,20 @@ static void test_direct(void)
 			!x.tail_call && !x.abort,
 		"direct entry leaves the exec as a full run does");
 	T_CHECK(x.arg[0] == 1000 && x.arg[4] == 1ull << 40, "arguments kept");
+	/* the public direct call: the same r0, and x's results untouched */
+	ebpf_direct_fn fn = ebpf_prog_direct(pj);
+	T_CHECK(fn != NULL, "ebpf_prog_direct of an unchecked call-free program");
+	T_CHECK(!ebpf_prog_direct(pi) && !ebpf_prog_direct(pf),
+		"no direct call for the interpreter or checked JIT code");
+	if (fn) {
+		x.r0 = 7;
+		x.executed = 9;
+		uint64_t r0 = fn(&x);
+		T_CHECK(r0 == want && x.r0 == 7 && x.executed == 9,
+			"direct call: r0 0x%llx (want 0x%llx), x->r0 %llu, executed %llu",
+			(unsigned long long)r0, (unsigned long long)want,
+			(unsigned long long)x.r0, (unsigned long long)x.executed);
+	}
 	ebpf_prog_free(pi);
 	ebpf_prog_free(pj);
 	ebpf_prog_free(pf);
