@@ -207,24 +207,32 @@ static void run_reset(struct ebpf_exec *x)
 	x->tail_calls = 0;
 }
 
+static enum graft_status run_one(const struct ebpf_prog *p,
+				 struct ebpf_exec *x, bool interp)
+{
+	return !interp && p->jit_run ? p->jit_run(p, x) : ebpf_interp_run(p, x);
+}
+
 /*
  * Run a program and the chain of tail calls its helpers start. The budget
  * covers the whole chain; each program gets a fresh stack and r1 = the
- * context its caller's helper recorded.
+ * context its caller's helper recorded. The arguments are saved only once
+ * a tail call is taken (the first run leaves them as they are), so the
+ * common run reads none of them here.
  */
 static enum graft_status run_chain(const struct ebpf_prog *p,
 				   struct ebpf_exec *x, bool interp)
 {
-	uint64_t arg[5];
-	memcpy(arg, x->arg, sizeof arg);
 	x->r0 = 0;
 	run_reset(x);
-	enum graft_status st;
+	enum graft_status st = run_one(p, x, interp);
+	if (st || !x->tail_call) {
+		x->tail_call = NULL;
+		return st;
+	}
+	uint64_t arg[5];
+	memcpy(arg, x->arg, sizeof arg);
 	for (;;) {
-		st = !interp && p->jit_run ? p->jit_run(p, x)
-					   : ebpf_interp_run(p, x);
-		if (st || !x->tail_call)
-			break;
 		if (x->tail_calls >= EBPF_MAX_TAIL_CALLS) {
 			x->tail_call = NULL;
 			st = graft_errf(&x->err, GRAFT_EHELPER,
@@ -237,6 +245,9 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 		x->tail_call = NULL;
 		x->arg[0] = x->tail_ctx;
 		memset(&x->arg[1], 0, 4 * sizeof x->arg[0]);
+		st = run_one(p, x, interp);
+		if (st || !x->tail_call)
+			break;
 	}
 	x->tail_call = NULL;
 	memcpy(x->arg, arg, sizeof arg);

@@ -80,6 +80,7 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	}
 	/* Filled before it is marked used: a traced call never sees half. */
 	memset(a, 0, sizeof *a);
+	b->tx_for = NULL;
 	ebpf_exec_init(&b->x);
 	if (graft_obj_exec(b->objs[slot].obj, &b->x, &b->env, err) ||
 	    b->x.nregion >= EBPF_MAX_REGIONS) {
@@ -116,6 +117,7 @@ static enum graft_status detach_one(struct ovl_bpf *b, struct ovl_attach *a,
 			s->list[k++] = s->list[i];
 	s->nprogs = k;
 	a->used = false;
+	b->tx_for = NULL;
 	b->objs[a->obj].refs--;
 	if (s->nprogs)
 		return GRAFT_OK;
@@ -214,27 +216,27 @@ void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		}
 		const struct ovl_obj *o = &b->objs[a->obj];
 		/*
-		 * Only the inputs are set: ebpf_prog_run clears every result
-		 * itself, and a full ebpf_exec_init costs as much as a small
-		 * program.
+		 * Traced calls have an exec of their own, set up for the last
+		 * attachment that ran: a hot function with one program sets
+		 * only the arguments' address per call (ebpf_prog_run clears
+		 * every result itself, and a full set-up costs as much as a
+		 * small program).
 		 */
-		struct ebpf_exec *x = &b->x;
-		memcpy(x->region, a->region, a->nregion * sizeof a->region[0]);
-		x->region[a->nregion] = (struct ebpf_region){
-			(uint64_t)(uintptr_t)args, 6 * sizeof args[0], EBPF_R };
-		x->nregion = a->nregion + 1;
-		x->user = &b->env;
-		x->pkt = NULL;
-		x->pkt_len = 0;
-		x->budget = b->opts.budget;
-		/* One block copy, not five stores: ebpf_prog_run reads the
-		 * arguments back 16 bytes at a time, and 8-byte stores would
-		 * not forward to those loads (a stall per traced call). */
-		typedef uint64_t u64x2 __attribute__((vector_size(16)));
-		const u64x2 lo = { (uint64_t)(uintptr_t)args, 0 }, zero = { 0, 0 };
-		memcpy(&x->arg[0], &lo, sizeof lo);
-		memcpy(&x->arg[2], &zero, sizeof zero);
-		x->arg[4] = 0;
+		struct ebpf_exec *x = &b->tx;
+		if (b->tx_for != a) {
+			memcpy(x->region, a->region, a->nregion * sizeof a->region[0]);
+			x->region[a->nregion] = (struct ebpf_region){
+				0, 6 * sizeof args[0], EBPF_R };
+			x->user = &b->env;
+			x->pkt = NULL;
+			x->pkt_len = 0;
+			x->budget = b->opts.budget;
+			memset(x->arg, 0, sizeof x->arg);
+			b->tx_for = a;
+		}
+		x->region[a->nregion].addr = (uint64_t)(uintptr_t)args;
+		x->nregion = a->nregion + 1; /* helpers may have added some */
+		x->arg[0] = (uint64_t)(uintptr_t)args;
 		b->ret_addr = ret_addr;
 		bool timed = a->hits++ % OVL_BPF_SAMPLE == 0;
 		uint64_t t0 = timed ? ovl_bpf_now(b) : 0;

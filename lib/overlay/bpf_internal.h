@@ -75,6 +75,10 @@ struct ovl_bpf {
 	ebpf_helper_fn printk;   /* the runtime's trace_printk, wrapped */
 	struct ovl_service prev_stats;
 	struct ebpf_exec x;      /* big (its stack): kept off thread stacks */
+	/* traced calls' own exec, and the attachment it is set up for (NULL
+	 * after any attach or detach: a slot may come back with new maps) */
+	struct ebpf_exec tx;
+	const struct ovl_attach *tx_for;
 };
 
 /* Load (or find in the cache) the object at path; *slot is its index. */
