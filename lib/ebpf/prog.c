@@ -213,35 +213,22 @@ static enum graft_status run_one(const struct ebpf_prog *p,
 	return !interp && p->jit_run ? p->jit_run(p, x) : ebpf_interp_run(p, x);
 }
 
-/*
- * Run a program and the chain of tail calls its helpers start. The budget
- * covers the whole chain; each program gets a fresh stack and r1 = the
- * context its caller's helper recorded. The arguments are saved only once
- * a tail call is taken (the first run leaves them as they are), so the
- * common run reads none of them here.
- */
-static enum graft_status run_chain(const struct ebpf_prog *p,
-				   struct ebpf_exec *x, bool interp)
+/* The rest of a chain once a program asked for a tail call (see run_chain). */
+static __attribute__((noinline)) enum graft_status
+run_tails(struct ebpf_exec *x, bool interp)
 {
-	x->r0 = 0;
-	run_reset(x);
-	enum graft_status st = run_one(p, x, interp);
-	if (st || !x->tail_call) {
-		x->tail_call = NULL;
-		return st;
-	}
 	uint64_t arg[5];
 	memcpy(arg, x->arg, sizeof arg);
+	enum graft_status st;
 	for (;;) {
 		if (x->tail_calls >= EBPF_MAX_TAIL_CALLS) {
-			x->tail_call = NULL;
 			st = graft_errf(&x->err, GRAFT_EHELPER,
 					"tail call limit of %d exceeded",
 					EBPF_MAX_TAIL_CALLS);
 			break;
 		}
 		x->tail_calls++;
-		p = x->tail_call;
+		const struct ebpf_prog *p = x->tail_call;
 		x->tail_call = NULL;
 		x->arg[0] = x->tail_ctx;
 		memset(&x->arg[1], 0, 4 * sizeof x->arg[0]);
@@ -252,6 +239,27 @@ static enum graft_status run_chain(const struct ebpf_prog *p,
 	x->tail_call = NULL;
 	memcpy(x->arg, arg, sizeof arg);
 	return st;
+}
+
+/*
+ * Run a program and the chain of tail calls its helpers start. The budget
+ * covers the whole chain; each program gets a fresh stack and r1 = the
+ * context its caller's helper recorded. Only a chain (out of line) saves
+ * and restores the arguments: the first run leaves them as they are.
+ */
+static inline enum graft_status run_chain(const struct ebpf_prog *p,
+					  struct ebpf_exec *x, bool interp)
+{
+	x->r0 = 0;
+	run_reset(x);
+	enum graft_status st = run_one(p, x, interp);
+	if (!x->tail_call)
+		return st;
+	if (st) {
+		x->tail_call = NULL;
+		return st;
+	}
+	return run_tails(x, interp);
 }
 
 enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)

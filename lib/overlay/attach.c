@@ -97,6 +97,7 @@ enum graft_status ovl_bpf_attach_cmd(void *ud, int argc, char *const *argv,
 	a->site = (uint32_t)site;
 	a->obj = slot;
 	a->prog = prog;
+	a->run = b->objs[slot].obj->progs[prog];
 	a->fast = b->objs[slot].fast[prog] != 0;
 	a->used = true;
 	s->list[s->nprogs++] = (uint8_t)(a - b->att);
@@ -200,57 +201,73 @@ enum graft_status ovl_bpf_list_cmd(void *ud, int argc, char *const *argv,
 	return GRAFT_OK;
 }
 
+/* Set the traced calls' exec up for a (its regions, then the fixed inputs). */
+static void tx_setup(struct ovl_bpf *b, const struct ovl_attach *a)
+{
+	struct ebpf_exec *x = &b->tx;
+	memcpy(x->region, a->region, a->nregion * sizeof a->region[0]);
+	x->region[a->nregion] = (struct ebpf_region){ 0, 6 * sizeof(uint64_t),
+						      EBPF_R };
+	x->user = &b->env;
+	x->pkt = NULL;
+	x->pkt_len = 0;
+	x->budget = b->opts.budget;
+	memset(x->arg, 0, sizeof x->arg);
+	b->tx_for = a;
+}
+
+/* One call in OVL_BPF_SAMPLE: the same run, timed. */
+static __attribute__((noinline)) enum graft_status
+run_timed(struct ovl_bpf *b, struct ovl_attach *a)
+{
+	uint64_t t0 = ovl_bpf_now(b);
+	enum graft_status st = ebpf_prog_run(a->run, &b->tx);
+	a->sampled_ns += ovl_bpf_now(b) - t0;
+	a->sampled++;
+	return st;
+}
+
+static __attribute__((noinline)) void run_failed(struct ovl_bpf *b,
+						 struct ovl_attach *a)
+{
+	a->errors++;
+	snprintf(a->last_error, sizeof a->last_error, "%.*s",
+		 (int)sizeof a->last_error - 1, b->tx.err.msg);
+}
+
+/*
+ * The trampoline's call, once per traced call: kept to the few stores a
+ * run needs (the exec is set up per attachment, the clock read and the
+ * error kept out of line).
+ */
 void ovl_bpf_enter(struct ovl_bpf *b, uint32_t site, const uint64_t args[6],
 		   uint64_t ret_addr)
 {
 	if (site >= OVL_BPF_MAX_SITES || !b->sites[site].used)
 		return;
-	struct ovl_site *s = &b->sites[site];
-	bool nested = b->busy;
-	b->busy = true;
-	for (unsigned i = 0; i < s->nprogs; i++) {
-		struct ovl_attach *a = &b->att[s->list[i]];
-		if (nested) {
-			a->missed++;
-			continue;
-		}
-		const struct ovl_obj *o = &b->objs[a->obj];
-		/*
-		 * Traced calls have an exec of their own, set up for the last
-		 * attachment that ran: a hot function with one program sets
-		 * only the arguments' address per call (ebpf_prog_run clears
-		 * every result itself, and a full set-up costs as much as a
-		 * small program).
-		 */
-		struct ebpf_exec *x = &b->tx;
-		if (b->tx_for != a) {
-			memcpy(x->region, a->region, a->nregion * sizeof a->region[0]);
-			x->region[a->nregion] = (struct ebpf_region){
-				0, 6 * sizeof args[0], EBPF_R };
-			x->user = &b->env;
-			x->pkt = NULL;
-			x->pkt_len = 0;
-			x->budget = b->opts.budget;
-			memset(x->arg, 0, sizeof x->arg);
-			b->tx_for = a;
-		}
-		x->region[a->nregion].addr = (uint64_t)(uintptr_t)args;
-		x->nregion = a->nregion + 1; /* helpers may have added some */
-		x->arg[0] = (uint64_t)(uintptr_t)args;
-		b->ret_addr = ret_addr;
-		bool timed = a->hits++ % OVL_BPF_SAMPLE == 0;
-		uint64_t t0 = timed ? ovl_bpf_now(b) : 0;
-		enum graft_status st = ebpf_prog_run(o->obj->progs[a->prog], x);
-		if (timed) {
-			a->sampled_ns += ovl_bpf_now(b) - t0;
-			a->sampled++;
-		}
-		if (st) {
-			a->errors++;
-			snprintf(a->last_error, sizeof a->last_error, "%.*s",
-				 (int)sizeof a->last_error - 1, x->err.msg);
-		}
+	const struct ovl_site *s = &b->sites[site];
+	unsigned n = s->nprogs;
+	if (b->busy) { /* a program of ours called a traced function */
+		for (unsigned i = 0; i < n; i++)
+			b->att[s->list[i]].missed++;
+		return;
 	}
-	if (!nested)
-		b->busy = false;
+	b->busy = true;
+	b->ret_addr = ret_addr;
+	struct ebpf_exec *x = &b->tx;
+	for (unsigned i = 0; i < n; i++) {
+		struct ovl_attach *a = &b->att[s->list[i]];
+		if (b->tx_for != a)
+			tx_setup(b, a);
+		unsigned k = a->nregion;
+		x->region[k].addr = (uint64_t)(uintptr_t)args;
+		x->nregion = k + 1; /* helpers may have added some */
+		x->arg[0] = (uint64_t)(uintptr_t)args;
+		enum graft_status st = a->hits++ % OVL_BPF_SAMPLE == 0
+					       ? run_timed(b, a)
+					       : ebpf_prog_run(a->run, x);
+		if (st)
+			run_failed(b, a);
+	}
+	b->busy = false;
 }

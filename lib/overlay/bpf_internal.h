@@ -46,6 +46,7 @@ struct ovl_attach {
 	uint32_t id;             /* what bpf_detach ID names; never reused */
 	uint32_t site;
 	uint32_t obj, prog;      /* indexes into objs[] and its programs */
+	const struct ebpf_prog *run; /* objs[obj].obj->progs[prog] */
 	bool fast;               /* verified: JIT, unchecked */
 	uint64_t hits, errors, missed;
 	uint64_t sampled, sampled_ns;
