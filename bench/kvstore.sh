@@ -77,8 +77,9 @@ if command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	SOCK=$tmp/qemu.sock
 	pa=$((20000 + RANDOM % 20000)); pb=$((pa + 1))
 	KVNET=(--frames "$pb:$pa:10.0.0.1:7070")
-	kvm=
-	[ -w /dev/kvm ] && kvm=--kvm
+	KIMG=$BUILD/kernel
+	. scripts/kvm.sh
+	echo "unikernel accelerator: $kvm_note"
 	"$GRAFT" vm run --timeout 600 $kvm --net "socket:$pa:$pb" --ip 10.0.0.1 --console "$SOCK" \
 		--share "$tmp/share" "$BUILD/kernel/kvstore.elf" -- -c /share/kv.conf >"$tmp/qemu.out" 2>&1 &
 	spid=$!

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # demo/30-unikernel.sh — graft's own unikernel: a 64-bit PVH image with musl
-# inside, booted by QEMU (TCG here; --kvm where /dev/kvm exists).
+# inside, booted by QEMU (TCG here; --kvm where KVM can run it).
 set -u
 cd "$(dirname "$0")/.."
 B=${BUILD:-build}
@@ -10,8 +10,9 @@ if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 say "The unikernel: boot a hello application under QEMU"
-kvm=
-[ -w /dev/kvm ] && kvm=--kvm
+KIMG=$B/kernel
+. scripts/kvm.sh
+echo "accelerator: $kvm_note"
 printf 'image %s: %s bytes\n' "$B/kernel/hello.elf" "$(stat -c %s "$B/kernel/hello.elf")"
 echo "\$ $GRAFT vm run $B/kernel/hello.elf --mem 16 $kvm -- from the demo"
 start=$(date +%s%N)
@@ -19,4 +20,4 @@ start=$(date +%s%N)
 rc=$?
 end=$(date +%s%N)
 echo "guest exit code $rc; QEMU launch to exit $(( (end - start) / 1000000 )) ms in 16 MB of guest RAM"
-exit 0
+exit "$rc"

@@ -40,7 +40,21 @@ echo "\$ kvload --frames ... -w 8   (get/set/del in the background, every reply 
 "$KVLOAD" --frames "$pb:$pa:10.0.0.1:7070" -d 120 -w 8 --progress "$tmp/progress" >"$tmp/load.out" 2>&1 &
 lpid=$!
 sleep 1
-step() { echo "\$ graft console SOCK -c '$1'"; "$GRAFT" console "$SOCK" -c "$1" 2>&1 | ${2:-cat}; }
+# step CMD [FILTER]: a console command that must succeed; fails CMD: one
+# that must end with an error status (the faulty programs). Any other
+# outcome makes the demo fail at the end, after every step has shown.
+bad=0
+run_step() {
+	echo "\$ graft console SOCK -c '$2'"
+	"$GRAFT" console "$SOCK" -c "$2" 2>&1 | ${3:-cat}
+	local rc=${PIPESTATUS[0]}
+	if { [ "$1" = ok ] && [ "$rc" != 0 ]; } || { [ "$1" = err ] && [ "$rc" != 1 ]; }; then
+		echo "   (demo: unexpected exit status $rc)"
+		bad=$((bad + 1))
+	fi
+}
+step() { run_step ok "$@"; }
+fails() { run_step err "$@"; }
 served() { echo "   (store under load: $(cat "$tmp/progress" 2>/dev/null))"; }
 
 say "Its files: the request log, live"
@@ -65,8 +79,8 @@ step "bpf_map_dump kv_calls"
 step "bpf_list"
 
 say "A faulty program is stopped with a clear error; the store keeps answering"
-step "bpf_exec /share/faulty.o wild"
-step "bpf_exec /share/faulty.o spin"
+fails "bpf_exec /share/faulty.o wild"
+fails "bpf_exec /share/faulty.o spin"
 served
 step "bpf_attach kv_handle_request /share/faulty.o wild_entry"
 served
@@ -78,7 +92,7 @@ say "Native programs: one reads the request counter, one tries to write it"
 step "load /share/reader.o"
 step "run reader"
 step "load /share/writer.o"
-step "run writer"
+fails "run writer"
 step "stats" "grep -i protection"
 served
 
@@ -87,7 +101,11 @@ step "bpf_detach kv_handle_request"
 step "bpf_list"
 
 say "The load, start to end"
-kill -TERM "$lpid"; wait "$lpid"; lpid=
+kill -TERM "$lpid"; wait "$lpid" || bad=$((bad + 1)); lpid=
 cat "$tmp/load.out"
-"$KVLOAD" --frames "$pb:$pa:10.0.0.1:7070" -c "9 info"
-exit 0
+"$KVLOAD" --frames "$pb:$pa:10.0.0.1:7070" -c "9 info" || bad=$((bad + 1))
+if [ "$bad" != 0 ]; then
+	echo "demo: $bad steps did not go as shown; the guest said:"
+	sed 's/^/  guest| /' "$tmp/guest.out"
+	exit 1
+fi
