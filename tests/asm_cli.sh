@@ -34,6 +34,11 @@ for c in asm disasm run; do
 	expect "$c bad option" 2 "" "unknown option '--bogus'" -- "$GRAFT" $c --bogus x
 done
 
+# every command's --help (the README's promise) prints its usage, exit 0
+for c in inspect verify keygen sign verify-sig console "vm run"; do
+	expect "$c --help" 0 "usage: graft $c" "" -- "$GRAFT" $c --help
+done
+
 # asm -> raw -> disasm -> asm gives the same bytes, for every example
 for s in examples/asm/*.s; do
 	b=$(basename "$s" .s)

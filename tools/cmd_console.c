@@ -205,6 +205,11 @@ int cmd_console(int argc, char **argv)
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return cli_error("console: out of memory");
+	if (argc > 1 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		free(c);
+		return EXIT_OK;
+	}
 	optind = 1;
 	while ((opt = getopt(argc, argv, "c:kqh")) != -1) {
 		switch (opt) {

@@ -106,7 +106,10 @@ int cmd_vm(int argc, char **argv)
 			i++;
 			break;
 		}
-		if (!strcmp(a, "--kvm")) {
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--kvm")) {
 			kvm = 1;
 		} else if (!strcmp(a, "--dry-run")) {
 			dry = 1;
