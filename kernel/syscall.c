@@ -210,6 +210,9 @@ long syscall_dispatch(long nr, long a0, long a1, long a2, long a3, long a4, long
 	case SYS_brk: return sys_brk((uintptr_t)a0);
 	case SYS_mremap: return -ENOMEM; /* musl's realloc falls back to copying */
 	case SYS_madvise: return 0;
+	/* No anonymous files here: the JIT's code memory (lib/ebpf) then
+	 * takes mmap + mprotect, its documented fallback, so no log line. */
+	case SYS_memfd_create: return -ENOSYS;
 	case SYS_clock_gettime: return sys_clock_gettime(a0, (struct timespec *)a1);
 	case SYS_clock_getres:
 		if (a1 && user_ok((void *)a1, sizeof(struct timespec), 1))
