@@ -73,10 +73,19 @@ static void ctrl_send(uint32_t id, uint16_t event, uint16_t value)
  * The client went. QEMU returns what it had queued before telling us, but
  * a buffer it was still pushing to a client that would not read
  * (throttled) it drops without giving back: once the used ring is read,
- * a buffer still out is ours again. Input the client sent but we did not
- * read yet is its own: the next client must not get its replies.
+ * a buffer still out is ours again.
+ *
+ * Input the client sent but we did not read yet is its own (the next
+ * client must not get its replies), but so may be the next client's
+ * first command, when it connected right away (`graft console -c` calls
+ * back to back): QEMU queues "closed", then "open", then the new client's
+ * bytes, on two queues we read one after the other. So input is dropped
+ * only up to rx_seen, the receive queue's used index read before the
+ * control messages, and only when no "open" came in the same batch: then
+ * the new client's bytes, which follow its "open", cannot be among them.
+ * After a close and an open seen together, nothing is dropped.
  */
-static void host_closed(void)
+static void host_closed(int drop_input, uint16_t rx_seen)
 {
 	uint32_t len;
 	uint8_t *buf;
@@ -88,7 +97,9 @@ static void host_closed(void)
 		txq.num_free++;
 		tx_busy = 0;
 	}
-	while ((buf = vq_get(&rxq, &len)))
+	if (!drop_input)
+		return;
+	while (rxq.last_used != rx_seen && (buf = vq_get(&rxq, &len)))
 		post_rx(buf);
 	vq_kick(&rxq);
 	ring_len = 0;
@@ -96,9 +107,11 @@ static void host_closed(void)
 
 static int ctrl_poll(void)
 {
-	int did = 0;
+	int did = 0, closed = 0, reopened = 0;
 	uint32_t len;
 	uint8_t *buf;
+	uint16_t rx_seen = *(volatile uint16_t *)(rxq.used + 2); /* before the messages */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (ctrl_tx_busy && vq_get(&ctxq, &len))
 		ctrl_tx_busy = 0;
 	while ((buf = vq_get(&crxq, &len))) {
@@ -111,18 +124,24 @@ static int ctrl_poll(void)
 				if (m.id == port_id)
 					ctrl_send(m.id, PORT_OPEN, 1); /* we hold the port open */
 			} else if (m.event == PORT_OPEN && m.id == port_id) {
-				if (host_open && !m.value) {
-					hung_up = 1;
-					host_closed();
-				}
+				if (host_open && !m.value)
+					closed = 1;
+				else if (closed && m.value)
+					reopened = 1;
 				host_open = m.value;
-				waitq_wake_all(&readers);
-				waitq_wake_all(&writers);
 			}
 		}
 		struct vq_buf b = { buf, RX_BUF_SIZE, 1 };
 		vq_add(&crxq, &b, 1, buf);
 		vq_kick(&crxq);
+	}
+	if (closed) {
+		hung_up = 1;
+		host_closed(!reopened, rx_seen);
+	}
+	if (did) {
+		waitq_wake_all(&readers);
+		waitq_wake_all(&writers);
 	}
 	return did;
 }
@@ -207,14 +226,16 @@ ssize_t vcon_read(void *buf, size_t cap, uint64_t deadline)
 {
 	if (!present)
 		return -ENODEV;
-	while (!ring_len) {
+	for (;;) {
 		vcon_poll(NULL);
-		if (ring_len)
-			break;
-		if (hung_up) { /* report the hang-up once; the next read waits anew */
+		/* The hang-up first, once: what follows it is the next client's
+		 * (a new session), even when its bytes are already here. */
+		if (hung_up) {
 			hung_up = 0;
 			return -ENOTCONN;
 		}
+		if (ring_len)
+			break;
 		if (waitq_wait(&readers, deadline))
 			return -ETIMEDOUT;
 	}
