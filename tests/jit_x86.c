@@ -151,6 +151,31 @@ static void test_codemem(void)
 	}
 	printf("jit_x86: code memory (posix, memfd, default) is r-x, never w+x, and runs\n");
 
+	/* Near the library's code (a hint, so a taken page may send one
+	 * program elsewhere): of 16 programs held at once, most within 2 GB. */
+	struct ebpf_prog *held[16];
+	int near = 0, loaded = 0;
+	for (int i = 0; i < 16; i++) {
+		struct ebpf_load_opts o = {
+			.flags = EBPF_F_JIT | EBPF_F_UNCHECKED,
+			.alloc = { c_alloc, c_free, &(struct counting){ 0, 0, -1 } },
+		};
+		struct graft_err err = { 0 };
+		held[i] = NULL;
+		if (ebpf_prog_load(&held[i], loop_prog, LOOP_N, &o, &err))
+			continue;
+		loaded++;
+		intptr_t d = (intptr_t)(uintptr_t)ebpf_prog_jit_code(held[i], NULL) -
+			     (intptr_t)(uintptr_t)&ebpf_prog_load;
+		near += d > -(1ll << 31) && d < (1ll << 31);
+	}
+	T_CHECK(loaded == 16 && near >= 14,
+		"code near the library: %d of %d programs within 2 GB", near, loaded);
+	for (int i = 0; i < 16; i++)
+		ebpf_prog_free(held[i]);
+	printf("jit_x86: JIT code is placed within 2 GB of the library's code (%d of 16)\n",
+	       near);
+
 	struct recording rec = { 0 };
 	struct ebpf_codemem cm = { r_install, r_release, &rec };
 	struct ebpf_load_opts o = { .flags = EBPF_F_JIT, .codemem = &cm,
