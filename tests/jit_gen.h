@@ -604,7 +604,7 @@ static int diff_one(struct diff_env *e, const struct ebpf_insn *insns,
 	c->programs++;
 	why[0] = 0;
 	/* every other program with each of the JIT's two ways to divide */
-	unsigned div = c->programs & 1 ? EBPF_F_JIT_DIV64 : EBPF_F_JIT_DIV32;
+	unsigned div = c->programs & 1 ? EBPF_F_JIT_DIV64 : 0;
 	for (int mode = 0; mode < 2; mode++) {
 		o.flags = EBPF_F_JIT | div | (mode ? EBPF_F_UNCHECKED : 0);
 		if (ebpf_prog_load(&p, insns, n, &o, &err)) {

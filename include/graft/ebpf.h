@@ -408,10 +408,9 @@ uint64_t ebpf_exec_abort(struct ebpf_exec *x, const char *fmt, ...)
 enum {
 	EBPF_F_UNCHECKED = 1u << 0, /* no memory checks or budget: verified code */
 	EBPF_F_JIT = 1u << 1,       /* compile to x86-64 at load */
-	/* How the JIT divides unsigned 64-bit values; by default it asks the
-	 * CPU (32-bit divide first on Intel, where the 64-bit one is slow) */
-	EBPF_F_JIT_DIV32 = 1u << 2, /* 32-bit divide when the operands allow */
-	EBPF_F_JIT_DIV64 = 1u << 3, /* always the 64-bit divide */
+	/* unsigned 64-bit division: always the 64-bit divide, never the
+	 * (by default tried first) 32-bit one the operands may allow */
+	EBPF_F_JIT_DIV64 = 1u << 2,
 };
 
 /*

@@ -619,22 +619,6 @@ static enum graft_status jit_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 	}
 }
 
-/*
- * Should unsigned 64-bit division try the 32-bit divide first? Intel's
- * 64-bit divide is several times slower than its 32-bit one before Ice
- * Lake (and no faster after); AMD's (Zen) is about as fast, so there
- * the test is pure overhead. EBPF_F_JIT_DIV32 / EBPF_F_JIT_DIV64 decide.
- */
-static bool narrow_div(unsigned flags)
-{
-	if (flags & EBPF_F_JIT_DIV32)
-		return true;
-	if (flags & EBPF_F_JIT_DIV64)
-		return false;
-	__builtin_cpu_init();
-	return __builtin_cpu_is("intel");
-}
-
 enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 				   const struct ebpf_load_opts *o,
 				   struct graft_err *err)
@@ -657,7 +641,7 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	struct jit j = { .p = p, .insns = p->insns, .n = n,
 			 .checked = !(p->flags & EBPF_F_UNCHECKED) };
 	j.direct = !j.checked;
-	j.narrow_div = narrow_div(p->flags);
+	j.narrow_div = !(p->flags & EBPF_F_JIT_DIV64);
 	j.entry = (uint32_t *)s;
 	j.fix = (struct jit_fix *)(s + (n + 1) * sizeof(uint32_t));
 	j.mark = (uint8_t *)(j.fix + n + 1);
