@@ -154,11 +154,12 @@ static void test_codemem(void)
 	/* Near the library's code (a hint, so a taken page may send one
 	 * program elsewhere): of 16 programs held at once, most within 2 GB. */
 	struct ebpf_prog *held[16];
+	struct counting held_cnt = { 0, 0, -1 }; /* outlives the programs */
 	int near = 0, loaded = 0;
 	for (int i = 0; i < 16; i++) {
 		struct ebpf_load_opts o = {
 			.flags = EBPF_F_JIT | EBPF_F_UNCHECKED,
-			.alloc = { c_alloc, c_free, &(struct counting){ 0, 0, -1 } },
+			.alloc = { c_alloc, c_free, &held_cnt },
 		};
 		struct graft_err err = { 0 };
 		held[i] = NULL;
