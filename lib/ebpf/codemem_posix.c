@@ -21,8 +21,7 @@
  * A call from the host's code into JIT code gigabytes away (the default
  * mmap area, 0x7f... in a PIE process at 0x55...) costs an AMD Zen 4 about
  * 0.8 ns more than one within a few gigabytes (measured: 2.2 vs 1.4 ns
- * for `mov eax, 1; ret`), and Intel's branch target buffer keeps only the
- * low 32 bits of a target. It is a hint: where the page is taken (or the
+ * for `mov eax, 1; ret`). It is a hint: where the page is taken (or the
  * system ignores hints, as graft's unikernel does) the code goes
  * anywhere, and only runs that little slower.
  */
