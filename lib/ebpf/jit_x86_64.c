@@ -340,7 +340,6 @@ static enum graft_status scan(struct jit *j, struct graft_err *err)
 		switch (ebpf_opinfo[op].fmt) {
 		case EBPF_FMT_CALL:
 		case EBPF_FMT_CALLX:
-			j->helpers = true;
 			j->direct = false;
 			break;
 		case EBPF_FMT_LD_ABS:
@@ -706,7 +705,6 @@ enum graft_status ebpf_jit_compile(struct ebpf_prog *p,
 	p->jit_code = base;
 	p->jit_size = map_size;
 	p->jit_run = jit_run;
-	p->jit_no_tail = !j.helpers;
 	if (direct) {
 		void *code = base + JIT_HDR + direct;
 		memcpy(&p->jit_direct, &code, sizeof code);
@@ -725,7 +723,6 @@ void ebpf_jit_release(struct ebpf_prog *p)
 	p->jit_size = 0;
 	p->jit_run = NULL;
 	p->jit_direct = NULL;
-	p->jit_no_tail = false;
 }
 
 const void *ebpf_prog_jit_code(const struct ebpf_prog *p, size_t *size)

@@ -98,7 +98,6 @@ struct jit {
 	/* No helper, callx, local call or packet load, and unchecked: the
 	 * program cannot fail or stop early, so it gets a direct entry. */
 	bool direct;
-	bool helpers; /* some helper call or callx */
 	bool narrow_div; /* 64-bit udiv tries the 32-bit divide first */
 	unsigned used; /* bit per BPF register some instruction names */
 	size_t call_direct; /* the generic entry's call of the direct one */

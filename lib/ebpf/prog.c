@@ -271,12 +271,6 @@ enum graft_status ebpf_prog_run(const struct ebpf_prog *p, struct ebpf_exec *x)
 		x->r0 = p->jit_direct(x);
 		return GRAFT_OK;
 	}
-	if (p->jit_no_tail) {
-		/* no helper calls, so no tail-call chain to follow */
-		run_reset(x);
-		x->r0 = 0;
-		return p->jit_run(p, x);
-	}
 	return run_chain(p, x, false);
 }
 

@@ -46,9 +46,6 @@ struct ebpf_prog {
 	/* Set for JIT code that cannot fail, stop early or tail-call (see
 	 * jit_x86_64.c): ebpf_prog_run calls it with x and stores r0. */
 	ebpf_direct_fn jit_direct;
-	/* The JIT code calls no helper, so it never starts a tail call:
-	 * ebpf_prog_run may call jit_run without run_chain's bookkeeping. */
-	bool jit_no_tail;
 };
 
 /* ebpf_validate that also stores each pc's decoded op in ops[] (n bytes;
